@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const CheckStatus = z.enum(['ok', 'degraded', 'down']);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+export const Check = z.object({ status: CheckStatus, detail: z.string().optional() });
+export type Check = z.infer<typeof Check>;
+
+export const Readiness = z
+  .object({
+    status: CheckStatus,
+    checks: z.object({ store: Check, llm: Check, embeddings: Check }),
+  })
+  .meta({ id: 'Readiness' });
+export type Readiness = z.infer<typeof Readiness>;

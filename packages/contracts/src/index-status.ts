@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { SyncSource } from './jobs.js';
+
+export const DocumentSource = z.enum(['confluence', 'files', 'upload']);
+export type DocumentSource = z.infer<typeof DocumentSource>;
+
+export const SourceCount = z
+  .object({
+    source: DocumentSource,
+    spaceKey: z.string().nullable(),
+    documents: z.number().int().nonnegative(),
+    chunks: z.number().int().nonnegative(),
+    lastSyncAt: z.string().nullable(),
+  })
+  .meta({ id: 'SourceCount' });
+export type SourceCount = z.infer<typeof SourceCount>;
+
+export const IndexStatus = z
+  .object({
+    documents: z.number().int().nonnegative(),
+    chunks: z.number().int().nonnegative(),
+    bySource: z.array(SourceCount),
+    lastSyncAt: z.string().nullable(),
+    store: z.object({ kind: z.enum(['embedded', 'qdrant']), location: z.string() }),
+    embeddings: z.string(),
+    lastJob: z.object({ id: z.string(), source: SyncSource, state: z.string() }).nullable(),
+  })
+  .meta({ id: 'IndexStatus' });
+export type IndexStatus = z.infer<typeof IndexStatus>;

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatRequest, ChatResponse, ChatStreamEvent, Source } from '@kb/contracts';
+import type { Retriever } from '../retrieval/retriever.js';
+import type { SearchFilter } from '../store/vector-store.js';
+import type { Answerer, QuestionCondenser } from './answerer.js';
+import { CitationStream, citedNumbers } from './citations.js';
+import { toSource } from './sources.js';
+
+export const NOTHING_FOUND =
+  "I couldn't find anything about that in the knowledge base, so I can't answer it from there. " +
+  'Try rephrasing the question or naming the product, page or feature it is about.';
+
+export interface ChatServiceDeps {
+  retriever: Retriever;
+  answerer: Answerer;
+  condenser: QuestionCondenser;
+  embeddingsId: string;
+}
+
+/** What to search for: the (condensed) question, plus the Jira issue it is asked about. */
+function retrievalQuery(question: string, request: ChatRequest): string {
+  const issue = request.context?.issue;
+  return issue
+    ? [question, issue.summary, issue.description?.slice(0, 2000)].filter(Boolean).join('\n')
+    : question;
+}
+
+function searchFilter(request: ChatRequest): SearchFilter | undefined {
+  const spaceKeys = request.filters?.spaceKeys;
+  return spaceKeys?.length ? { spaceKeys } : undefined;
+}
+
+/**
+ * One conversation turn: condense → retrieve → answer → cite. It yields the contract's stream events; the
+ * JSON route simply keeps the last one, so streamed and non-streamed answers cannot disagree.
+ */
+export class ChatService {
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  get modelInfo(): ChatResponse['model'] {
+    return { llm: this.deps.answerer.modelId, embeddings: this.deps.embeddingsId };
+  }
+
+  async *stream(request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+    const conversationId = request.conversationId ?? randomUUID();
+    const history = request.history ?? [];
+    const question = history.length
+      ? await this.deps.condenser.condense(history, request.message, signal)
+      : request.message;
+    const passages = await this.deps.retriever.retrieve({
+      query: retrievalQuery(question, request),
+      filter: searchFilter(request),
+      signal,
+    });
+    const sources: Source[] = passages.map((p, i) => toSource(p, i + 1));
+    yield { event: 'sources', data: { sources } };
+
+    let answer = '';
+    if (!sources.length) {
+      answer = NOTHING_FOUND;
+      yield { event: 'token', data: { text: answer } };
+    } else {
+      const citations = new CitationStream(new Set(sources.map((s) => s.n)));
+      const numbered = passages.map((p, i) => ({ n: i + 1, chunk: p.chunk }));
+      for await (const delta of this.deps.answerer.answer(
+        { question: request.message, history, passages: numbered, issue: request.context?.issue },
+        signal,
+      )) {
+        const text = citations.push(delta);
+        if (text) {
+          answer += text;
+          yield { event: 'token', data: { text } };
+        }
+      }
+      const rest = citations.flush();
+      if (rest) {
+        answer += rest;
+        yield { event: 'token', data: { text: rest } };
+      }
+    }
+    const cited = citedNumbers(answer);
+    const response: ChatResponse = {
+      answer,
+      sources: sources.map((s) => ({ ...s, cited: cited.has(s.n) })),
+      conversationId,
+      model: this.modelInfo,
+    };
+    yield { event: 'done', data: response };
+  }
+
+  async ask(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+    let done: ChatResponse | undefined;
+    for await (const event of this.stream(request, signal)) if (event.event === 'done') done = event.data;
+    if (!done) throw new Error('the chat stream ended without an answer');
+    return done;
+  }
+}

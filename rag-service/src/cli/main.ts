@@ -1,0 +1,66 @@
+#!/usr/bin/env -S npx tsx
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, SERVICE_ROOT } from '../config.js';
+import { IndexMismatchError } from '../store/vector-store.js';
+import { INGEST_HELP, ingest } from './ingest.js';
+import { ProgressBar, summaryTable } from './progress-bar.js';
+
+const USAGE = `Usage: pnpm kb <command> [options]
+
+Commands:
+  ingest    sync a source into the index now (see: ingest --help)
+`;
+
+async function runIngest(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(INGEST_HELP);
+    return 0;
+  }
+  const bar = new ProgressBar();
+  const { progress, elapsedMs } = await ingest(args, process.env, (p) => {
+    bar.update(p);
+  });
+  bar.finish(progress);
+  const seconds = elapsedMs / 1000;
+  process.stdout.write(
+    `${summaryTable([
+      ['discovered', progress.discovered],
+      ['indexed', progress.indexed],
+      ['unchanged', progress.unchanged],
+      ['deleted', progress.deleted],
+      ['failed', progress.failed],
+      ['chunks written', progress.chunks],
+      ['time', `${seconds.toFixed(1)}s`],
+      ['documents/s', (progress.processed / Math.max(seconds, 0.001)).toFixed(1)],
+    ])}\n`,
+  );
+  return progress.failed > 0 ? 2 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  for (const file of [path.resolve('.env'), path.join(SERVICE_ROOT, '.env')]) {
+    if (existsSync(file)) {
+      process.loadEnvFile(file);
+      break;
+    }
+  }
+  const [command, ...args] = argv;
+  if (command === 'ingest') return runIngest(args);
+  process.stdout.write(USAGE);
+  return command === undefined || command === '--help' || command === '-h' ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Expected failures (bad configuration or arguments) get their message; anything else its stack too.
+    const expected =
+      err instanceof ConfigError ||
+      err instanceof IndexMismatchError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+    const text = err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
+    process.stderr.write(`\n${text}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,233 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The service package's own folder: relative defaults resolve here, not against the caller's cwd. */
+export const SERVICE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SAMPLE_DOCS_DIR = path.join(SERVICE_ROOT, 'sample-docs');
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() ? v.trim() : undefined));
+
+const optionalUrl = optionalText.pipe(
+  z
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+    .optional(),
+);
+
+const bool = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return false;
+    if (/^(1|true|yes)$/i.test(v)) return true;
+    if (/^(0|false|no)$/i.test(v)) return false;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: optionalText,
+  VECTOR_STORE: z.enum(['embedded', 'qdrant']).optional(),
+  QDRANT_URL: optionalUrl,
+  QDRANT_API_KEY: optionalText,
+  QDRANT_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/)
+    .default('knowledge'),
+  LLM_PROVIDER: z.enum(['openai', 'gemini', 'none']).optional(),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  GOOGLE_API_KEY: optionalText,
+  GEMINI_BASE_URL: optionalUrl,
+  GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  GEMINI_EMBEDDING_MODEL: z.string().min(1).default('gemini-embedding-001'),
+  EMBEDDINGS_PROVIDER: z.enum(['openai', 'gemini', 'none']).optional(),
+  CONFLUENCE_URL: optionalUrl,
+  CONFLUENCE_USERNAME: optionalText,
+  CONFLUENCE_API_TOKEN: optionalText,
+  CONFLUENCE_SPACES: csv,
+  DOCS_DIR: optionalText,
+  REINDEX_CRON: optionalText.refine(
+    (v) => v === undefined || /^(\S+\s+){4,5}\S+$/.test(v),
+    'must be a cron expression with 5 or 6 fields',
+  ),
+  API_KEYS: csv,
+  ADMIN_API_KEYS: csv,
+  FORGE_APP_ID: optionalText.refine(
+    (v) => v === undefined || v.startsWith('ari:cloud:ecosystem::app/'),
+    'must look like ari:cloud:ecosystem::app/<uuid>',
+  ),
+  FORGE_JWKS_URL: z.url().default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOW_UNAUTHENTICATED: bool,
+});
+
+export type Provider = 'openai' | 'gemini' | 'none';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly vectorStore: 'embedded' | 'qdrant';
+  readonly qdrant: { readonly url?: string; readonly apiKey?: string; readonly collection: string };
+  readonly llmProvider: Provider;
+  readonly embeddingsProvider: Provider;
+  readonly openai: {
+    readonly apiKey?: string;
+    readonly baseUrl?: string;
+    readonly model: string;
+    readonly embeddingModel: string;
+  };
+  readonly gemini: {
+    readonly apiKey?: string;
+    readonly baseUrl?: string;
+    readonly model: string;
+    readonly embeddingModel: string;
+  };
+  readonly confluence?: {
+    readonly url: string;
+    readonly username: string;
+    readonly apiToken: string;
+    readonly spaces: readonly string[];
+  };
+  readonly docsDir: string;
+  readonly reindexCron?: string;
+  readonly auth: {
+    readonly apiKeys: readonly string[];
+    readonly adminApiKeys: readonly string[];
+    readonly forgeAppId?: string;
+    readonly forgeJwksUrl: string;
+    readonly allowUnauthenticated: boolean;
+  };
+  readonly logLevel: string;
+}
+
+/** A configuration the service cannot start with; the message names every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Parses and checks the environment once. Every later module receives the frozen result; none reads
+ * `process.env` itself.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const vectorStore = e.VECTOR_STORE ?? (e.QDRANT_URL ? 'qdrant' : 'embedded');
+  if (vectorStore === 'qdrant' && !e.QDRANT_URL) problems.push('VECTOR_STORE=qdrant needs QDRANT_URL');
+
+  const llmProvider: Provider =
+    e.LLM_PROVIDER ?? (e.OPENAI_API_KEY ? 'openai' : e.GOOGLE_API_KEY ? 'gemini' : 'none');
+  const hasKey = (p: Provider) => p === 'none' || (p === 'openai' ? !!e.OPENAI_API_KEY : !!e.GOOGLE_API_KEY);
+  if (!hasKey(llmProvider)) {
+    problems.push(
+      `LLM_PROVIDER=${llmProvider} needs ${llmProvider === 'openai' ? 'OPENAI_API_KEY' : 'GOOGLE_API_KEY'}`,
+    );
+  }
+  const embeddingsProvider: Provider = e.EMBEDDINGS_PROVIDER ?? (hasKey(llmProvider) ? llmProvider : 'none');
+  if (!hasKey(embeddingsProvider)) {
+    problems.push(
+      `EMBEDDINGS_PROVIDER=${embeddingsProvider} needs ${embeddingsProvider === 'openai' ? 'OPENAI_API_KEY' : 'GOOGLE_API_KEY'}`,
+    );
+  }
+
+  const confluenceVars = [e.CONFLUENCE_URL, e.CONFLUENCE_USERNAME, e.CONFLUENCE_API_TOKEN];
+  const confluenceSet = confluenceVars.filter(Boolean).length;
+  if (confluenceSet > 0 && confluenceSet < 3) {
+    problems.push('CONFLUENCE_URL, CONFLUENCE_USERNAME and CONFLUENCE_API_TOKEN go together: set all three');
+  }
+  if (e.CONFLUENCE_URL && /\/wiki\/?$/.test(e.CONFLUENCE_URL)) {
+    problems.push('CONFLUENCE_URL is the site root (https://x.atlassian.net), without /wiki');
+  }
+
+  const credentialsConfigured = e.API_KEYS.length > 0 || e.ADMIN_API_KEYS.length > 0 || !!e.FORGE_APP_ID;
+  if (!credentialsConfigured && !isLoopbackHost(e.HOST) && !e.ALLOW_UNAUTHENTICATED) {
+    problems.push(
+      `HOST=${e.HOST} is not a loopback address and no API_KEYS, ADMIN_API_KEYS or FORGE_APP_ID is set: ` +
+        'anyone who can reach the port could read the knowledge base. Set credentials, or ALLOW_UNAUTHENTICATED=true ' +
+        'if a proxy in front authenticates callers.',
+    );
+  }
+  if (problems.length)
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR ? path.resolve(e.DATA_DIR) : path.join(SERVICE_ROOT, 'data'),
+    vectorStore,
+    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.QDRANT_COLLECTION },
+    llmProvider,
+    embeddingsProvider,
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      embeddingModel: e.OPENAI_EMBEDDING_MODEL,
+    },
+    gemini: {
+      apiKey: e.GOOGLE_API_KEY,
+      baseUrl: e.GEMINI_BASE_URL,
+      model: e.GEMINI_MODEL,
+      embeddingModel: e.GEMINI_EMBEDDING_MODEL,
+    },
+    confluence:
+      e.CONFLUENCE_URL && e.CONFLUENCE_USERNAME && e.CONFLUENCE_API_TOKEN
+        ? {
+            url: e.CONFLUENCE_URL.replace(/\/+$/, ''),
+            username: e.CONFLUENCE_USERNAME,
+            apiToken: e.CONFLUENCE_API_TOKEN,
+            spaces: e.CONFLUENCE_SPACES,
+          }
+        : undefined,
+    docsDir: e.DOCS_DIR ? path.resolve(e.DOCS_DIR) : SAMPLE_DOCS_DIR,
+    reindexCron: e.REINDEX_CRON,
+    auth: {
+      apiKeys: e.API_KEYS,
+      adminApiKeys: e.ADMIN_API_KEYS,
+      forgeAppId: e.FORGE_APP_ID,
+      forgeJwksUrl: e.FORGE_JWKS_URL,
+      allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { ChatService } from '../chat/chat-service.js';
+import type { Config } from '../config.js';
+import type { JobRegistry } from '../ingest/jobs.js';
+import type { UploadService } from '../ingest/uploads.js';
+import type { VectorStore } from '../store/vector-store.js';
+import { WEB_DIR } from '../web/location.js';
+import { authorizer } from './auth.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import type { Metrics } from './metrics.js';
+import { adminRoutes } from './routes/admin.js';
+import { apiDocsRoutes } from './routes/api-docs.js';
+import { chatRoutes } from './routes/chat.js';
+import { documentRoutes } from './routes/documents.js';
+import { systemRoutes, type ReadinessProbe } from './routes/system.js';
+import type { SyncSource } from '@kb/contracts';
+
+export const JSON_BODY_LIMIT = '1mb';
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+const QUIET_ROUTES = /^\/(healthz|readyz|metrics|docs\/assets|assets)\b/;
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  chat: ChatService;
+  uploads: UploadService;
+  jobs: JobRegistry;
+  store: VectorStore;
+  metrics: Metrics;
+  readiness: ReadinessProbe;
+  defaultSource: SyncSource;
+  version: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => QUIET_ROUTES.test(req.url) },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+        },
+      },
+    }),
+  );
+  app.use(deps.metrics.middleware());
+  app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  const auth = authorizer(deps.config.auth);
+  app.use(systemRoutes(deps.readiness, deps.metrics));
+  app.use(apiDocsRoutes(deps.version, WEB_DIR));
+  app.use(chatRoutes(deps.chat, auth, deps.metrics));
+  app.use(documentRoutes(deps.uploads, auth, deps.metrics));
+  app.use(
+    adminRoutes(
+      {
+        jobs: deps.jobs,
+        store: deps.store,
+        embeddingsId: deps.chat.modelInfo.embeddings,
+        defaultSource: deps.defaultSource,
+      },
+      auth,
+    ),
+  );
+  app.use('/api', notFoundHandler);
+  app.use(express.static(WEB_DIR, { index: 'index.html', maxAge: '5m' }));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import '@kb/contracts';
+
+type Method = 'get' | 'post';
+
+interface RouteDoc {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: 'chat' | 'documents' | 'admin' | 'system';
+  request?: { schema: string; contentType?: string };
+  responses: Record<number, { description: string; schema?: string; contentType?: string }>;
+  secured?: boolean;
+  stream?: boolean;
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: 'error', schema: 'ErrorBody' }]));
+
+/** Every route of the service; the OpenAPI document is generated from this table and the contract schemas. */
+export const ROUTES: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/v1/chat',
+    tag: 'chat',
+    summary:
+      'Ask a question. JSON by default; with `Accept: text/event-stream` an SSE stream of `sources`, `token`… and `done` or `error` events.',
+    request: { schema: 'ChatRequest' },
+    responses: {
+      200: { description: 'the answer with its sources', schema: 'ChatResponse' },
+      ...errors(400, 401, 413, 429, 503),
+    },
+    secured: true,
+    stream: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/documents',
+    tag: 'documents',
+    summary: 'Upload one document (.md, .txt, .html, .pdf; multipart field `file`) and index it now.',
+    request: { schema: 'Upload', contentType: 'multipart/form-data' },
+    responses: {
+      201: { description: 'indexed', schema: 'DocumentUploadResult' },
+      200: { description: 'already indexed with the same content', schema: 'DocumentUploadResult' },
+      ...errors(400, 401, 413),
+    },
+    secured: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/admin/reindex',
+    tag: 'admin',
+    summary: 'Start a sync job; 409 with the running job id if one runs.',
+    request: { schema: 'ReindexRequest' },
+    responses: { 202: { description: 'started', schema: 'JobAccepted' }, ...errors(400, 401, 403, 409) },
+    secured: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/jobs',
+    tag: 'admin',
+    summary: 'Recent sync jobs, newest first.',
+    responses: { 200: { description: 'jobs', schema: 'JobList' }, ...errors(401, 403) },
+    secured: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/jobs/{id}',
+    tag: 'admin',
+    summary: 'One job with its progress.',
+    responses: { 200: { description: 'the job', schema: 'Job' }, ...errors(401, 403, 404) },
+    secured: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/admin/jobs/{id}/cancel',
+    tag: 'admin',
+    summary: 'Stop a running job cleanly.',
+    responses: { 202: { description: 'cancelling', schema: 'Job' }, ...errors(401, 403, 404, 409) },
+    secured: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/index',
+    tag: 'admin',
+    summary:
+      'What is indexed: documents, chunks, counts per source and space, last sync, store and embeddings.',
+    responses: { 200: { description: 'index status', schema: 'IndexStatus' }, ...errors(401, 403) },
+    secured: true,
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    tag: 'system',
+    summary: 'Liveness.',
+    responses: { 200: { description: 'alive', schema: 'Health' } },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tag: 'system',
+    summary: 'Readiness of the store, the language model and the embeddings; 503 unless usable.',
+    responses: {
+      200: { description: 'usable', schema: 'Readiness' },
+      503: { description: 'not usable', schema: 'Readiness' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'system',
+    summary: 'Prometheus metrics.',
+    responses: { 200: { description: 'metrics in the Prometheus text format', contentType: 'text/plain' } },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'system',
+    summary: 'This document.',
+    responses: { 200: { description: 'OpenAPI 3 document', contentType: 'application/json' } },
+  },
+];
+
+function componentSchemas(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    target: 'openapi-3.0',
+    uri: (id) => `#/components/schemas/${id}`,
+    io: 'input',
+    unrepresentable: 'any',
+  });
+  const clean = Object.fromEntries(
+    Object.entries(schemas).map(([id, s]) => {
+      const { $id: _id, $schema: _schema, ...rest } = s as Record<string, unknown>;
+      return [id, rest];
+    }),
+  );
+  clean.Upload = {
+    type: 'object',
+    properties: { file: { type: 'string', format: 'binary' } },
+    required: ['file'],
+  };
+  return clean;
+}
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of ROUTES) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const responses = Object.fromEntries(
+      Object.entries(r.responses).map(([status, res]) => {
+        const content: Record<string, unknown> = {};
+        if (res.schema) content[res.contentType ?? 'application/json'] = { schema: ref(res.schema) };
+        else if (res.contentType) content[res.contentType] = { schema: { type: 'string' } };
+        if (r.stream && status === '200') content['text/event-stream'] = { schema: { type: 'string' } };
+        return [
+          status,
+          { description: res.description, ...(Object.keys(content).length ? { content } : {}) },
+        ];
+      }),
+    );
+    paths[r.path] ??= {};
+    paths[r.path]![r.method] = {
+      summary: r.summary,
+      tags: [r.tag],
+      ...(params.length ? { parameters: params } : {}),
+      ...(r.request
+        ? {
+            requestBody: {
+              required: r.request.contentType === 'multipart/form-data',
+              content: { [r.request.contentType ?? 'application/json']: { schema: ref(r.request.schema) } },
+            },
+          }
+        : {}),
+      responses,
+      ...(r.secured ? { security: [{ apiKey: [] }, { forgeInvocationToken: [] }, {}] } : {}),
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Knowledge assistant RAG service',
+      version,
+      description:
+        'Answers questions from the knowledge base with cited sources. Errors are `ErrorBody` JSON.',
+    },
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        forgeInvocationToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { JobProgress } from '@kb/contracts';
+import type { Logger } from 'pino';
+import type { VectorStore } from '../store/vector-store.js';
+import type { Indexer, IndexableDocument } from './indexer.js';
+import type { DocumentSourceAdapter } from './sources/source.js';
+
+export interface SyncOptions {
+  source: DocumentSourceAdapter;
+  store: VectorStore;
+  indexer: Indexer;
+  /** Re-index every document even if unchanged. */
+  full?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: JobProgress) => void;
+  log?: Logger;
+}
+
+/**
+ * Brings the index in line with a source: new and changed documents are (re)indexed, unchanged ones are
+ * skipped without any embedding call, and documents gone from the complete listing are removed.
+ * Idempotent: running it twice in a row changes nothing the second time.
+ */
+export async function syncSource(options: SyncOptions): Promise<JobProgress> {
+  const { source, store, indexer, signal, log } = options;
+  const progress: JobProgress = {
+    discovered: 0,
+    processed: 0,
+    indexed: 0,
+    unchanged: 0,
+    deleted: 0,
+    failed: 0,
+    chunks: 0,
+  };
+  const report = () => options.onProgress?.({ ...progress });
+
+  const items = await source.list(signal);
+  progress.discovered = items.length;
+  report();
+  const known = new Map((await store.listDocuments(source.name)).map((d) => [d.id, d]));
+
+  let group: { doc: IndexableDocument; chunks: ReturnType<Indexer['chunk']> }[] = [];
+  let groupChunks = 0;
+  const flush = async () => {
+    if (!group.length) return;
+    const current = group;
+    group = [];
+    groupChunks = 0;
+    try {
+      progress.chunks += await indexer.write(current, signal);
+      progress.indexed += current.length;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      progress.failed += current.length;
+      log?.warn({ err: (err as Error).message, documents: current.map((g) => g.doc.id) }, 'indexing failed');
+    }
+    progress.processed += current.length;
+    report();
+  };
+
+  for (const item of items) {
+    signal?.throwIfAborted();
+    if (!options.full && known.get(item.id)?.hash === item.hash) {
+      progress.unchanged++;
+      progress.processed++;
+      continue;
+    }
+    try {
+      const doc: IndexableDocument = {
+        id: item.id,
+        source: source.name,
+        hash: item.hash,
+        loaded: await item.load(signal),
+      };
+      const chunks = indexer.chunk(doc);
+      group.push({ doc, chunks });
+      groupChunks += chunks.length;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      progress.failed++;
+      progress.processed++;
+      log?.warn({ document: item.id, err: (err as Error).message }, 'document could not be read');
+      continue;
+    }
+    if (groupChunks >= indexer.batchChunks) await flush();
+  }
+  await flush();
+
+  const listed = new Set(items.map((i) => i.id));
+  const gone = [...known.keys()].filter((id) => !listed.has(id));
+  signal?.throwIfAborted();
+  await store.deleteDocuments(gone);
+  progress.deleted += gone.length;
+  report();
+  await store.optimize();
+  return progress;
+}

@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, SERVICE_ROOT, loadConfig } from './config.js';
+import { createLogger } from './logging.js';
+import { closeServer, createService } from './service.js';
+import { IndexMismatchError } from './store/vector-store.js';
+
+/** `.env` in the working directory, else beside the service; real environment variables win. */
+function loadDotEnv(): void {
+  for (const file of [path.resolve('.env'), path.join(SERVICE_ROOT, '.env')]) {
+    if (existsSync(file)) {
+      process.loadEnvFile(file);
+      return;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const service = await createService(config, log);
+  const server = service.app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(
+    {
+      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`,
+      store: service.store.kind,
+      dataDir: config.dataDir,
+      docsDir: config.docsDir,
+      llm: config.llmProvider,
+      embeddings: config.embeddingsProvider,
+      auth:
+        config.auth.apiKeys.length || config.auth.adminApiKeys.length ? 'api keys' : 'open (loopback only)',
+    },
+    `knowledge assistant listening on http://${config.host}:${port}/`,
+  );
+  if (config.auth.allowUnauthenticated) {
+    log.warn(
+      'ALLOW_UNAUTHENTICATED=true: the API accepts calls without credentials on a non-loopback address',
+    );
+  }
+  service.syncFilesOnStart();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await closeServer(server);
+    await service.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof IndexMismatchError) {
+    process.stderr.write(`\n${err.message}\n\n`);
+  } else {
+    process.stderr.write(
+      `\nThe service could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { Check, Readiness, SyncSource } from '@kb/contracts';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { ChatService } from './chat/chat-service.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { Metrics } from './http/metrics.js';
+import { Indexer } from './ingest/indexer.js';
+import { JobRegistry, type JobRunner } from './ingest/jobs.js';
+import { FolderSource } from './ingest/sources/files.js';
+import { syncSource } from './ingest/sync.js';
+import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/uploads.js';
+import type { Embedder } from './models/embedder.js';
+import { createModels, type ModelSet } from './models/registry.js';
+import { Retriever } from './retrieval/retriever.js';
+import { EmbeddedStore } from './store/embedded.js';
+import type { VectorStore } from './store/vector-store.js';
+import { addProgress } from './ingest/progress.js';
+import { SERVICE_VERSION } from './version.js';
+
+export interface Service {
+  app: Express;
+  store: VectorStore;
+  jobs: JobRegistry;
+  log: Logger;
+  /** Starts the startup sync of the documents folder and uploads; resolves with its job id. */
+  syncFilesOnStart(): string;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  /** Replaces the configured models (tests use a deterministic embedder). */
+  models?: ModelSet;
+}
+
+export function embeddingsId(embedder: Embedder | undefined): string {
+  return embedder?.id ?? 'none';
+}
+
+export async function openStore(
+  config: Config,
+  embedder: Embedder | undefined,
+  reset = false,
+): Promise<VectorStore> {
+  return EmbeddedStore.open({
+    dir: path.join(config.dataDir, 'index'),
+    identity: { embeddings: embeddingsId(embedder), dimensions: embedder?.dimensions ?? 0 },
+    reset,
+  });
+}
+
+/** The documents folder and the uploads folder: the two halves of the `files` source. */
+export function fileSources(config: Config): FolderSource[] {
+  return [
+    new FolderSource({ dir: config.docsDir, name: 'files', idPrefix: 'file:', urlPrefix: '' }),
+    new FolderSource({
+      dir: path.join(config.dataDir, 'uploads'),
+      name: 'upload',
+      idPrefix: UPLOAD_ID_PREFIX,
+      urlPrefix: UPLOAD_URL_PREFIX,
+      optional: true,
+    }),
+  ];
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The composition root's body: the only place that picks implementations and wires them together. */
+export async function createService(
+  config: Config,
+  log: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<Service> {
+  const models = overrides.models ?? createModels(config);
+  const store = await openStore(config, models.embedder);
+  const indexer = new Indexer(store, models.embedder);
+  const metrics = new Metrics();
+
+  const filesRunner: JobRunner = async ({ full, signal, onProgress }) => {
+    let total = undefined;
+    for (const source of fileSources(config)) {
+      const before = total;
+      const progress = await syncSource({
+        source,
+        store,
+        indexer,
+        full,
+        signal,
+        log,
+        onProgress: (p) => onProgress(addProgress(before, p)),
+      });
+      total = addProgress(before, progress);
+      metrics.documentsIndexed.inc({ source: source.name }, progress.indexed);
+    }
+    return addProgress(total, undefined);
+  };
+  const runners: Partial<Record<SyncSource, JobRunner>> = { files: filesRunner };
+  const jobs = await JobRegistry.open(config.dataDir, runners, log);
+
+  const chat = new ChatService({
+    retriever: new Retriever(store, models.embedder),
+    answerer: models.answerer,
+    condenser: models.condenser,
+    embeddingsId: embeddingsId(models.embedder),
+  });
+
+  const readiness = async (): Promise<Readiness> => {
+    const storeCheck: Check = await withTimeout(store.ping(), 2000).then(
+      () => ({ status: 'ok' as const, detail: `${store.kind} at ${store.location}` }),
+      (err: unknown) => ({
+        status: 'down' as const,
+        detail: `${store.kind} store unavailable: ${err instanceof Error ? err.message : String(err)}`,
+      }),
+    );
+    const llm: Check = {
+      status: 'ok',
+      detail:
+        models.answerer.modelId === 'none'
+          ? 'extractive answers (no language model)'
+          : models.answerer.modelId,
+    };
+    const embeddings: Check = {
+      status: 'ok',
+      detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
+    };
+    const status =
+      storeCheck.status === 'down'
+        ? 'down'
+        : [llm, embeddings].some((c) => c.status !== 'ok')
+          ? 'degraded'
+          : 'ok';
+    return { status, checks: { store: storeCheck, llm, embeddings } };
+  };
+
+  const app = createApp({
+    config,
+    log,
+    chat,
+    uploads: new UploadService(path.join(config.dataDir, 'uploads'), store, indexer),
+    jobs,
+    store,
+    metrics,
+    readiness,
+    defaultSource: 'files',
+    version: SERVICE_VERSION,
+  });
+
+  return {
+    app,
+    store,
+    jobs,
+    log,
+    syncFilesOnStart() {
+      const job = jobs.start({ source: 'files' });
+      void jobs.whenFinished(job.id).then((done) => {
+        const p = done.progress;
+        log.info(
+          { jobId: done.id, state: done.state, ...p },
+          done.state === 'succeeded'
+            ? `documents folder synced: ${p.indexed} indexed, ${p.unchanged} unchanged, ${p.deleted} removed, ${p.failed} failed`
+            : `documents folder sync ${done.state}: ${done.error ?? ''}`,
+        );
+      });
+      return job.id;
+    },
+    async close() {
+      await jobs.close();
+      await store.close();
+    },
+  };
+}
+
+/** Stops accepting connections, lets running requests finish (up to `graceMs`), then closes the rest. */
+export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

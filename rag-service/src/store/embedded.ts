@@ -1,0 +1,278 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import type { DocumentSource, SourceCount } from '@kb/contracts';
+import { reciprocalRankFusion } from '../retrieval/fusion.js';
+import {
+  CHUNK_COLUMNS,
+  chunkSchema,
+  documentSchema,
+  fromChunkRow,
+  fromDocumentRow,
+  toChunkRow,
+  toDocumentRow,
+} from './lance-rows.js';
+import { SerialQueue } from './serial.js';
+import { filterPredicate, literal } from './sql.js';
+import {
+  IndexMismatchError,
+  type DocumentRecord,
+  type DocumentWrite,
+  type IndexIdentity,
+  type SearchHit,
+  type SearchQuery,
+  type StoreStats,
+  type VectorStore,
+} from './vector-store.js';
+
+const CHUNKS = 'chunks';
+const DOCUMENTS = 'documents';
+const META_FILE = 'index.json';
+const SCHEMA_VERSION = 1;
+/** Documents per delete predicate: keeps SQL predicates to a size the planner handles quickly. */
+const PREDICATE_BATCH = 200;
+
+/** LanceDB's own English analyzer for the full-text index: stemming and stop words, as BM25 expects. */
+const FTS_OPTIONS = {
+  stem: true,
+  removeStopWords: true,
+  language: 'English',
+  lowercase: true,
+  asciiFolding: true,
+};
+
+interface IndexMeta extends IndexIdentity {
+  schemaVersion: number;
+  createdAt: string;
+}
+
+export interface EmbeddedStoreOptions {
+  /** The folder that holds the index (`DATA_DIR/index`). */
+  dir: string;
+  identity: IndexIdentity;
+  /** Drop whatever index is there and start empty (a full reindex with a new embedder). */
+  reset?: boolean;
+}
+
+/**
+ * The default store: LanceDB on local disk. Columnar files with a BM25 full-text index and cosine vector
+ * search, no server to run. Writes go through one queue; readers never wait for them.
+ */
+export class EmbeddedStore implements VectorStore {
+  readonly kind = 'embedded' as const;
+  private readonly writes = new SerialQueue();
+  private ftsReady = false;
+
+  private constructor(
+    readonly location: string,
+    private readonly db: lancedb.Connection,
+    private readonly chunks: lancedb.Table,
+    private readonly documents: lancedb.Table,
+    private readonly dimensions: number,
+  ) {}
+
+  static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+    const { dir, identity } = options;
+    await mkdir(dir, { recursive: true });
+    const db = await lancedb.connect(dir);
+    const existing = await readMeta(dir);
+    if (options.reset) {
+      for (const name of await tableNames(db)) await db.dropTable(name);
+    } else if (
+      existing &&
+      (existing.embeddings !== identity.embeddings || existing.dimensions !== identity.dimensions)
+    ) {
+      throw new IndexMismatchError(
+        `The index in ${dir} was built with embeddings "${existing.embeddings}" (${existing.dimensions} dimensions), ` +
+          `but the service is configured for "${identity.embeddings}" (${identity.dimensions} dimensions). ` +
+          'Vectors from different models cannot be mixed: run a full reindex ' +
+          '(`pnpm --filter @kb/rag-service ingest --full`) or restore the previous embeddings settings.',
+      );
+    }
+    const names = await tableNames(db);
+    const chunks = names.includes(CHUNKS)
+      ? await db.openTable(CHUNKS)
+      : await db.createEmptyTable(CHUNKS, chunkSchema(identity.dimensions));
+    const documents = names.includes(DOCUMENTS)
+      ? await db.openTable(DOCUMENTS)
+      : await db.createEmptyTable(DOCUMENTS, documentSchema);
+    if (!existing || options.reset) {
+      await writeMeta(dir, {
+        ...identity,
+        schemaVersion: SCHEMA_VERSION,
+        createdAt: new Date().toISOString(),
+      });
+    }
+    const store = new EmbeddedStore(dir, db, chunks, documents, identity.dimensions);
+    store.ftsReady = (await chunks.listIndices()).some((i) => i.columns.includes('content'));
+    return store;
+  }
+
+  replaceDocuments(batch: readonly DocumentWrite[]): Promise<void> {
+    if (!batch.length) return Promise.resolve();
+    return this.writes.run(async () => {
+      // Rows are built before the native merge builder exists: a bad row must not leave it half-open.
+      const rows = batch.flatMap((w) => w.chunks.map((c) => toChunkRow(c, this.dimensions)));
+      // Upsert first, prune after: a document is never without its chunks, and a replay is harmless.
+      if (rows.length) {
+        await this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      }
+      const stale = batch.map((w) => `(docId = ${literal(w.record.id)} AND ordinal >= ${w.chunks.length})`);
+      for (let i = 0; i < stale.length; i += PREDICATE_BATCH) {
+        await this.chunks.delete(stale.slice(i, i + PREDICATE_BATCH).join(' OR '));
+      }
+      // Records go last: until one is written, the next sync sees the old hash and redoes that document.
+      await this.documents
+        .mergeInsert('id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(batch.map((w) => toDocumentRow({ ...w.record, chunks: w.chunks.length })));
+      await this.ensureFtsIndex();
+    });
+  }
+
+  deleteDocuments(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return Promise.resolve();
+    return this.writes.run(async () => {
+      for (let i = 0; i < ids.length; i += PREDICATE_BATCH) {
+        const list = ids
+          .slice(i, i + PREDICATE_BATCH)
+          .map(literal)
+          .join(', ');
+        await this.chunks.delete(`docId IN (${list})`);
+        await this.documents.delete(`id IN (${list})`);
+      }
+    });
+  }
+
+  async listDocuments(source?: DocumentSource): Promise<DocumentRecord[]> {
+    let query = this.documents.query();
+    if (source) query = query.where(`source = ${literal(source)}`);
+    const rows = await query.toArray();
+    return rows.map((r) => fromDocumentRow(r as Record<string, unknown>));
+  }
+
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    const where = filterPredicate(query.filter);
+    const [lexical, dense] = await Promise.all([
+      this.lexicalSearch(query.text, query.limit, where),
+      query.vector && this.dimensions > 0 ? this.denseSearch(query.vector, query.limit, where) : [],
+    ]);
+    if (!dense.length) return lexical;
+    if (!lexical.length) return dense;
+    const byId = new Map<string, SearchHit>();
+    for (const hit of [...lexical, ...dense]) {
+      const seen = byId.get(hit.chunk.id);
+      byId.set(hit.chunk.id, { ...hit, similarity: hit.similarity ?? seen?.similarity });
+    }
+    const fused = reciprocalRankFusion([lexical.map((h) => h.chunk.id), dense.map((h) => h.chunk.id)]);
+    return [...fused].slice(0, query.limit).flatMap(([id, score]) => {
+      const hit = byId.get(id);
+      return hit ? [{ ...hit, score }] : [];
+    });
+  }
+
+  private async lexicalSearch(text: string, limit: number, where: string | undefined): Promise<SearchHit[]> {
+    if (!text.trim()) return [];
+    let q = this.chunks
+      .query()
+      .fullTextSearch(text, { columns: 'content' })
+      .select([...CHUNK_COLUMNS, '_score']);
+    if (where) q = q.where(where);
+    const rows = await q.limit(limit).toArray();
+    return rows.map((r: Record<string, unknown>) => ({ chunk: fromChunkRow(r), score: Number(r._score) }));
+  }
+
+  private async denseSearch(
+    vector: number[],
+    limit: number,
+    where: string | undefined,
+  ): Promise<SearchHit[]> {
+    let q = this.chunks
+      .query()
+      .nearestTo(vector)
+      .distanceType('cosine')
+      .select([...CHUNK_COLUMNS, '_distance']);
+    if (where) q = q.where(where);
+    const rows = await q.limit(limit).toArray();
+    return rows.map((r: Record<string, unknown>) => {
+      const similarity = 1 - Number(r._distance);
+      return { chunk: fromChunkRow(r), score: similarity, similarity };
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [chunks, docs] = await Promise.all([this.chunks.countRows(), this.listDocuments()]);
+    const groups = new Map<string, SourceCount>();
+    for (const d of docs) {
+      const key = `${d.source}\u0000${d.spaceKey ?? ''}`;
+      const g = groups.get(key) ?? {
+        source: d.source,
+        spaceKey: d.spaceKey ?? null,
+        documents: 0,
+        chunks: 0,
+        lastSyncAt: null,
+      };
+      g.documents += 1;
+      g.chunks += d.chunks;
+      if (!g.lastSyncAt || d.indexedAt > g.lastSyncAt) g.lastSyncAt = d.indexedAt;
+      groups.set(key, g);
+    }
+    const bySource = [...groups.values()].sort(
+      (a, b) => a.source.localeCompare(b.source) || (a.spaceKey ?? '').localeCompare(b.spaceKey ?? ''),
+    );
+    return { documents: docs.length, chunks, bySource };
+  }
+
+  async ping(): Promise<void> {
+    await this.chunks.countRows();
+  }
+
+  optimize(): Promise<void> {
+    return this.writes.run(async () => {
+      await this.ensureFtsIndex();
+      await this.chunks.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      await this.documents.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writes.run(async () => {
+      this.chunks.close();
+      this.documents.close();
+      this.db.close();
+    });
+  }
+
+  /** The full-text index is built once there is text to index; later rows are searched until optimize folds them in. */
+  private async ensureFtsIndex(): Promise<void> {
+    if (this.ftsReady || (await this.chunks.countRows()) === 0) return;
+    await this.chunks.createIndex('content', { config: lancedb.Index.fts(FTS_OPTIONS), replace: true });
+    this.ftsReady = true;
+  }
+}
+
+async function tableNames(db: lancedb.Connection): Promise<string[]> {
+  const names: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await db.listTables({ pageToken, limit: 100 });
+    names.push(...page.tables);
+    pageToken = page.pageToken ?? undefined;
+  } while (pageToken);
+  return names;
+}
+
+async function readMeta(dir: string): Promise<IndexMeta | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, META_FILE), 'utf8')) as IndexMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMeta(dir: string, meta: IndexMeta): Promise<void> {
+  const file = path.join(dir, META_FILE);
+  await writeFile(`${file}.tmp`, JSON.stringify(meta, null, 2));
+  await rename(`${file}.tmp`, file);
+}

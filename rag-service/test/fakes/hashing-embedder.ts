@@ -1,0 +1,38 @@
+import { analyze } from '../../src/text/analyzer.js';
+import type { Embedder } from '../../src/models/embedder.js';
+
+/**
+ * A deterministic embedder for tests: the feature-hashed, L2-normalised bag of the text's analyzed terms.
+ * Texts sharing words get similar vectors, so dense and hybrid retrieval are testable without a model.
+ * It counts calls so tests can prove how often embedding happens.
+ */
+export class HashingEmbedder implements Embedder {
+  readonly id: string;
+  calls = 0;
+  texts = 0;
+
+  constructor(
+    readonly dimensions = 256,
+    readonly maxBatchSize = 16,
+    name = 'test:hashing',
+  ) {
+    this.id = `${name}-${dimensions}`;
+  }
+
+  async embedBatch(texts: string[]): Promise<number[][]> {
+    this.calls++;
+    this.texts += texts.length;
+    return texts.map((t) => this.vector(t));
+  }
+
+  vector(text: string): number[] {
+    const v = new Array<number>(this.dimensions).fill(0);
+    for (const term of analyze(text)) {
+      let h = 2166136261;
+      for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 16777619) >>> 0;
+      v[h % this.dimensions]! += h & 1 ? 1 : -1;
+    }
+    const norm = Math.hypot(...v) || 1;
+    return v.map((x) => x / norm);
+  }
+}

@@ -1,0 +1,76 @@
+import { cp, mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { loadConfig, SAMPLE_DOCS_DIR, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logging.js';
+import { closeServer, createService, type Service, type ServiceOverrides } from '../../src/service.js';
+import { tempDir } from './temp.js';
+
+export interface TestService {
+  url: string;
+  config: Config;
+  service: Service;
+  docsDir: string;
+  dataDir: string;
+  /** Waits for the startup sync to finish. */
+  synced: Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole service, in process, on an ephemeral loopback port, with its own data folder and a copy of
+ * the sample docs (so tests may edit them).
+ */
+export async function startTestService(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+): Promise<TestService> {
+  const tmp = await tempDir();
+  const docsDir = path.join(tmp.dir, 'docs');
+  const dataDir = path.join(tmp.dir, 'data');
+  await mkdir(dataDir, { recursive: true });
+  await cp(SAMPLE_DOCS_DIR, docsDir, { recursive: true });
+  const config = loadConfig({ DATA_DIR: dataDir, DOCS_DIR: docsDir, PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const service = await createService(config, createLogger(config.logLevel), overrides);
+  const jobId = service.syncFilesOnStart();
+  const synced = service.jobs.whenFinished(jobId);
+  const server: Server = service.app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    service,
+    docsDir,
+    dataDir,
+    synced,
+    async close() {
+      await closeServer(server, 1000);
+      await service.close();
+      await tmp.remove();
+    },
+  };
+}
+
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Parses a complete `text/event-stream` body into its events. */
+export function parseSse(body: string): SseEvent[] {
+  return body
+    .split('\n\n')
+    .map((block) => block.trim())
+    .filter((block) => block && !block.startsWith(':'))
+    .map((block) => {
+      const event = /^event: (.+)$/m.exec(block)?.[1] ?? 'message';
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
+      return { event, data: JSON.parse(data) as unknown };
+    });
+}

@@ -1,0 +1,99 @@
+import { Readiness } from '@kb/contracts';
+import request from 'supertest';
+import { ROUTES } from '../../src/http/openapi.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+describe('system routes', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService();
+    await t.synced;
+  });
+  afterAll(() => t.close());
+
+  it('GET /healthz', async () => {
+    await request(t.url).get('/healthz').expect(200, { status: 'ok' });
+  });
+
+  it('GET /readyz reports each check', async () => {
+    const res = await request(t.url).get('/readyz').expect(200);
+    const ready = Readiness.parse(res.body);
+    expect(ready.status).toBe('ok');
+    expect(ready.checks.store.status).toBe('ok');
+    expect(ready.checks.llm.detail).toMatch(/extractive/);
+    expect(ready.checks.embeddings.detail).toMatch(/lexical/);
+  });
+
+  it('GET /readyz is 503 when the store is gone', async () => {
+    const other = await startTestService();
+    await other.synced;
+    await other.service.store.close();
+    const res = await request(other.url).get('/readyz').expect(503);
+    expect(res.body).toMatchObject({ status: 'down', checks: { store: { status: 'down' } } });
+    const chat = await request(other.url).post('/api/v1/chat').send({ message: 'reindex' });
+    expect(chat.status).toBe(503);
+    expect(chat.body.error.code).toBe('upstream_unavailable');
+    await other.close().catch(() => undefined);
+  });
+
+  it('GET /openapi.json documents every route the app serves, with the contract schemas', async () => {
+    const doc = (await request(t.url).get('/openapi.json').expect(200)).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    for (const route of [
+      'POST /api/v1/chat',
+      'POST /api/v1/documents',
+      'POST /api/v1/admin/reindex',
+      'GET /api/v1/admin/jobs',
+      'GET /api/v1/admin/jobs/{id}',
+      'POST /api/v1/admin/jobs/{id}/cancel',
+      'GET /api/v1/admin/index',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /metrics',
+      'GET /openapi.json',
+    ]) {
+      expect(documented).toContain(route);
+    }
+    expect(documented).toHaveLength(ROUTES.length);
+    expect(doc.components.schemas.ChatRequest.properties.message).toMatchObject({
+      type: 'string',
+      minLength: 1,
+      maxLength: 4000,
+    });
+    for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) {
+      expect(doc.components.schemas[ref[1]!]).toBeDefined();
+    }
+  });
+
+  it('GET /docs serves Swagger UI from local assets', async () => {
+    const page = await request(t.url).get('/docs').expect(200);
+    expect(page.text).toContain('swagger-ui-bundle.js');
+    await request(t.url)
+      .get('/docs/assets/swagger-ui-bundle.js')
+      .expect(200)
+      .expect('Content-Type', /javascript/);
+    await request(t.url).get('/api-docs.js').expect(200);
+  });
+
+  it('GET /metrics exposes Prometheus metrics, with route patterns as labels', async () => {
+    await request(t.url).post('/api/v1/chat').send({ message: 'reindex' }).expect(200);
+    const res = await request(t.url).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/chat",status="200"\} \d+/,
+    );
+    expect(res.text).toMatch(/rag_chat_answers_total\{outcome="answered",mode="json"\} \d+/);
+    expect(res.text).toContain('process_resident_memory_bytes');
+  });
+
+  it('GET / serves the chat page with a strict content security policy', async () => {
+    const res = await request(t.url).get('/').expect(200);
+    expect(res.text).toMatch(/<textarea[^>]*id="question"/);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});

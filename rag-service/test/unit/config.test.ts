@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { ConfigError, isLoopbackHost, loadConfig, SAMPLE_DOCS_DIR, SERVICE_ROOT } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: path.join(SERVICE_ROOT, 'data'),
+      docsDir: SAMPLE_DOCS_DIR,
+      vectorStore: 'embedded',
+      llmProvider: 'none',
+      embeddingsProvider: 'none',
+      qdrant: { collection: 'knowledge' },
+      openai: { model: 'gpt-4o-mini', embeddingModel: 'text-embedding-3-small' },
+      gemini: { model: 'gemini-2.5-flash', embeddingModel: 'gemini-embedding-001' },
+      logLevel: 'info',
+    });
+    expect(c.auth.forgeJwksUrl).toBe('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json');
+    expect(Object.isFrozen(c.auth)).toBe(true);
+  });
+
+  it('derives providers and the store from the keys that are set', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'k' })).toMatchObject({
+      llmProvider: 'openai',
+      embeddingsProvider: 'openai',
+    });
+    expect(loadConfig({ GOOGLE_API_KEY: 'k' })).toMatchObject({
+      llmProvider: 'gemini',
+      embeddingsProvider: 'gemini',
+    });
+    expect(loadConfig({ OPENAI_API_KEY: 'k', EMBEDDINGS_PROVIDER: 'none' }).embeddingsProvider).toBe('none');
+    expect(loadConfig({ QDRANT_URL: 'http://localhost:6333' }).vectorStore).toBe('qdrant');
+  });
+
+  it('parses lists and trims them', () => {
+    const c = loadConfig({ API_KEYS: ' a , b,,', CONFLUENCE_SPACES: 'ENG, OPS' });
+    expect(c.auth.apiKeys).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ VECTOR_STORE: 'pinecone' }, 'VECTOR_STORE'],
+    [{ LLM_PROVIDER: 'claude' }, 'LLM_PROVIDER'],
+    [{ LLM_PROVIDER: 'openai' }, 'OPENAI_API_KEY'],
+    [{ QDRANT_URL: 'not a url' }, 'QDRANT_URL'],
+    [{ VECTOR_STORE: 'qdrant' }, 'QDRANT_URL'],
+    [{ CONFLUENCE_URL: 'https://x.atlassian.net' }, 'CONFLUENCE_USERNAME'],
+    [
+      { CONFLUENCE_URL: 'https://x.atlassian.net/wiki', CONFLUENCE_USERNAME: 'u', CONFLUENCE_API_TOKEN: 't' },
+      'without /wiki',
+    ],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ REINDEX_CRON: 'often' }, 'REINDEX_CRON'],
+    [{ FORGE_APP_ID: 'my-app' }, 'FORGE_APP_ID'],
+    [{ ALLOW_UNAUTHENTICATED: 'maybe' }, 'ALLOW_UNAUTHENTICATED'],
+  ])('stops on %j naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('refuses a public address without credentials, and says how to fix it', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/HOST=0\.0\.0\.0.*API_KEYS/s);
+    expect(loadConfig({ HOST: '0.0.0.0', API_KEYS: 'k' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true' }).auth.allowUnauthenticated).toBe(
+      true,
+    );
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  });
+
+  it('knows loopback addresses', () => {
+    expect(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'].every(isLoopbackHost)).toBe(true);
+    expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].some(isLoopbackHost)).toBe(false);
+  });
+});

@@ -1,0 +1,53 @@
+import { analyze, jaccard, termCoverage, uniqueTerms } from '../../src/text/analyzer.js';
+import { reciprocalRankFusion } from '../../src/retrieval/fusion.js';
+import { diversify } from '../../src/retrieval/retriever.js';
+import { slugify } from '../../src/text/slug.js';
+
+describe('analyzer', () => {
+  it('lower-cases, drops stop words and question filler, stems', () => {
+    expect(analyze('How do I rotate the API tokens?')).toEqual(['rotat', 'api', 'token']);
+    expect(analyze("Reindexing the knowledge base's indexes")).toEqual([
+      'reindex',
+      'knowledg',
+      'base',
+      'index',
+    ]);
+  });
+
+  it('keeps numbers and non-English letters', () => {
+    expect(analyze('Port 8080 für Übersicht')).toEqual(['port', '8080', 'für', 'übersicht']);
+  });
+
+  it('measures coverage and overlap', () => {
+    const q = uniqueTerms('rotate api token');
+    expect(termCoverage(q, uniqueTerms('Rotating an API key'))).toBeCloseTo(2 / 3);
+    expect(termCoverage(new Set(), q)).toBe(0);
+    expect(jaccard(q, q)).toBe(1);
+  });
+});
+
+describe('reciprocal rank fusion', () => {
+  it('rewards items ranked well in both lists', () => {
+    const fused = [
+      ...reciprocalRankFusion([
+        ['a', 'b', 'c'],
+        ['d', 'b', 'e'],
+      ]).keys(),
+    ];
+    expect(fused[0]).toBe('b');
+    expect(fused).toHaveLength(5);
+  });
+});
+
+describe('diversify', () => {
+  it('caps items per group, then fills up from the rest', () => {
+    const items = ['a1', 'a2', 'a3', 'b1', 'a4'];
+    expect(diversify(items, 4, 2, (s) => s[0]!)).toEqual(['a1', 'a2', 'b1', 'a3']);
+  });
+});
+
+describe('slugify', () => {
+  it('matches GitHub heading anchors', () => {
+    expect(slugify('Install & Run (v2)!')).toBe('install--run-v2');
+  });
+});
