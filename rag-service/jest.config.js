@@ -1,13 +1,3 @@
-/** Jest in native ESM mode (the package is "type": "module"); ts-jest only transpiles, `tsc` type-checks. */
-export default {
-  testEnvironment: 'node',
-  extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: {
-    '^@kb/contracts$': '<rootDir>/../packages/contracts/src/index.ts',
-    '^(\\.{1,2}/.*)\\.js$': '$1',
-  },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
-  // LanceDB commits and a real browser are slower than pure functions; CI machines are slower still.
-  testTimeout: 60_000,
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
-};
+import { jestConfig } from '../jest.preset.js';
+
+export default jestConfig();

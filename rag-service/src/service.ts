@@ -10,14 +10,13 @@ import { Metrics } from './http/metrics.js';
 import { Indexer } from './ingest/indexer.js';
 import { JobRegistry, type JobRunner } from './ingest/jobs.js';
 import { FolderSource } from './ingest/sources/files.js';
-import { syncSource } from './ingest/sync.js';
+import { syncSources } from './ingest/sync.js';
 import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/uploads.js';
 import type { Embedder } from './models/embedder.js';
 import { createModels, type ModelSet } from './models/registry.js';
 import { Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
 import type { VectorStore } from './store/vector-store.js';
-import { addProgress } from './ingest/progress.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface Service {
@@ -88,24 +87,17 @@ export async function createService(
   const indexer = new Indexer(store, models.embedder);
   const metrics = new Metrics();
 
-  const filesRunner: JobRunner = async ({ full, signal, onProgress }) => {
-    let total = undefined;
-    for (const source of fileSources(config)) {
-      const before = total;
-      const progress = await syncSource({
-        source,
-        store,
-        indexer,
-        full,
-        signal,
-        log,
-        onProgress: (p) => onProgress(addProgress(before, p)),
-      });
-      total = addProgress(before, progress);
-      metrics.documentsIndexed.inc({ source: source.name }, progress.indexed);
-    }
-    return addProgress(total, undefined);
-  };
+  const filesRunner: JobRunner = ({ full, signal, onProgress }) =>
+    syncSources(fileSources(config), {
+      store,
+      indexer,
+      full,
+      signal,
+      log,
+      onProgress,
+      onSourceDone: (source, progress) =>
+        metrics.documentsIndexed.inc({ source: source.name }, progress.indexed),
+    });
   const runners: Partial<Record<SyncSource, JobRunner>> = { files: filesRunner };
   const jobs = await JobRegistry.open(config.dataDir, runners, log);
 

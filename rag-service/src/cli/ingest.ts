@@ -3,8 +3,7 @@ import { parseArgs } from 'node:util';
 import type { JobProgress } from '@kb/contracts';
 import { loadConfig, type Config } from '../config.js';
 import { Indexer } from '../ingest/indexer.js';
-import { addProgress } from '../ingest/progress.js';
-import { syncSource } from '../ingest/sync.js';
+import { syncSources } from '../ingest/sync.js';
 import { createLogger } from '../logging.js';
 import { createModels } from '../models/registry.js';
 import { fileSources, openStore } from '../service.js';
@@ -55,22 +54,16 @@ export async function ingest(
   const store = await openStore(config, models.embedder, values.full);
   const indexer = new Indexer(store, models.embedder);
   const started = Date.now();
-  let total: JobProgress | undefined;
   try {
-    for (const source of fileSources(config)) {
-      const before = total;
-      const progress = await syncSource({
-        source,
-        store,
-        indexer,
-        full: values.full,
-        log,
-        onProgress: (p) => onProgress?.(addProgress(before, p)),
-      });
-      total = addProgress(before, progress);
-    }
+    const progress = await syncSources(fileSources(config), {
+      store,
+      indexer,
+      full: values.full,
+      log,
+      onProgress,
+    });
+    return { progress, elapsedMs: Date.now() - started };
   } finally {
     await store.close();
   }
-  return { progress: addProgress(total, undefined), elapsedMs: Date.now() - started };
 }

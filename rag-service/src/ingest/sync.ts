@@ -1,6 +1,7 @@
 import type { JobProgress } from '@kb/contracts';
 import type { Logger } from 'pino';
 import type { VectorStore } from '../store/vector-store.js';
+import { addProgress } from './progress.js';
 import type { Indexer, IndexableDocument } from './indexer.js';
 import type { DocumentSourceAdapter } from './sources/source.js';
 
@@ -93,4 +94,29 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   report();
   await store.optimize();
   return progress;
+}
+
+export interface SyncAllOptions extends Omit<SyncOptions, 'source' | 'onProgress'> {
+  onProgress?: (progress: JobProgress) => void;
+  /** Called after each source with its own figures (metrics use it). */
+  onSourceDone?: (source: DocumentSourceAdapter, progress: JobProgress) => void;
+}
+
+/** Syncs several sources one after the other, reporting progress summed over all of them. */
+export async function syncSources(
+  sources: readonly DocumentSourceAdapter[],
+  options: SyncAllOptions,
+): Promise<JobProgress> {
+  let total = addProgress(undefined, undefined);
+  for (const source of sources) {
+    const before = total;
+    const progress = await syncSource({
+      ...options,
+      source,
+      onProgress: (p) => options.onProgress?.(addProgress(before, p)),
+    });
+    total = addProgress(before, progress);
+    options.onSourceDone?.(source, progress);
+  }
+  return total;
 }

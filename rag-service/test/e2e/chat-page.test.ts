@@ -5,7 +5,7 @@ import { SERVICE_ROOT } from '../../src/config.js';
 import { ExtractiveAnswerer, LexicalCondenser } from '../../src/chat/extractive.js';
 import { PacedAnswerer } from '../fakes/paced-answerer.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useTestService } from '../helpers/service.js';
 
 const ARTIFACTS = path.join(SERVICE_ROOT, 'test-artifacts');
 
@@ -35,15 +35,10 @@ describe('the web chat page, in headless Chromium', () => {
   afterAll(() => browser.close());
 
   describe('open service', () => {
-    let t: TestService;
-    beforeAll(async () => {
-      // The extractive answer is computed in one go; pacing its deltas lets the test see the page render
-      // tokens as they arrive, as it does with a language model.
-      const answerer = new PacedAnswerer(new ExtractiveAnswerer(), 40);
-      t = await startTestService({}, { models: { answerer, condenser: new LexicalCondenser() } });
-      await t.synced;
-    });
-    afterAll(() => t.close());
+    // The extractive answer is computed in one go; pacing its deltas lets the test see the page render
+    // tokens as they arrive, as it does with a language model.
+    const answerer = new PacedAnswerer(new ExtractiveAnswerer(), 40);
+    const t = useTestService({}, { models: { answerer, condenser: new LexicalCondenser() } });
 
     it('streams an answer with numbered sources, and shows errors inline', async () => {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -99,12 +94,7 @@ describe('the web chat page, in headless Chromium', () => {
   });
 
   describe('service with API keys', () => {
-    let t: TestService;
-    beforeAll(async () => {
-      t = await startTestService({ API_KEYS: 'page-key' });
-      await t.synced;
-    });
-    afterAll(() => t.close());
+    const t = useTestService({ API_KEYS: 'page-key' });
 
     it('asks for the key once and keeps it for the session', async () => {
       const page = await browser.newPage();

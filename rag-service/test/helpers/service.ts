@@ -74,3 +74,17 @@ export function parseSse(body: string): SseEvent[] {
       return { event, data: JSON.parse(data) as unknown };
     });
 }
+
+/** Starts one service for the enclosing `describe` (after its startup sync) and stops it afterwards. */
+export function useTestService(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+): TestService {
+  const holder = {} as TestService;
+  beforeAll(async () => {
+    Object.assign(holder, await startTestService(env, overrides));
+    await holder.synced;
+  });
+  afterAll(() => holder.close());
+  return holder;
+}

@@ -2,15 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IndexStatus, Job, JobList } from '@kb/contracts';
 import request from 'supertest';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useTestService } from '../helpers/service.js';
 
 describe('admin routes', () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService();
-    await t.synced;
-  });
-  afterAll(() => t.close());
+  const t = useTestService();
 
   it('reports what is indexed', async () => {
     const res = await request(t.url).get('/api/v1/admin/index').expect(200);

@@ -2,15 +2,10 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useTestService } from '../helpers/service.js';
 
 describe('API keys', () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService({ API_KEYS: 'chat-key-1,chat-key-2', ADMIN_API_KEYS: 'admin-key' });
-    await t.synced;
-  });
-  afterAll(() => t.close());
+  const t = useTestService({ API_KEYS: 'chat-key-1,chat-key-2', ADMIN_API_KEYS: 'admin-key' });
 
   const chat = () => request(t.url).post('/api/v1/chat').send({ message: 'reindex' });
 

@@ -1,15 +1,11 @@
 import { ErrorBody } from '@kb/contracts';
 import request from 'supertest';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { ROUTES } from '../../src/http/openapi.js';
+import { useTestService } from '../helpers/service.js';
 
 /** Every POST route, fed what clients get wrong. The answer must be a 4xx with the contract's error JSON. */
 describe('bad input to every POST route', () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService();
-    await t.synced;
-  });
-  afterAll(() => t.close());
+  const t = useTestService();
 
   const expectError = (res: request.Response, status: number, code: string) => {
     expect(res.status).toBe(status);
@@ -20,6 +16,26 @@ describe('bad input to every POST route', () => {
   };
 
   const jsonRoutes = ['/api/v1/chat', '/api/v1/admin/reindex'];
+  const everyPost = ROUTES.filter((r) => r.method === 'post').map((r) => r.path.replace('{id}', 'some-job'));
+
+  it('covers every POST route the service documents', () => {
+    expect(everyPost).toEqual([
+      '/api/v1/chat',
+      '/api/v1/documents',
+      '/api/v1/admin/reindex',
+      '/api/v1/admin/jobs/some-job/cancel',
+    ]);
+  });
+
+  it.each(everyPost)('%s: invalid JSON and a 2 MB JSON body get a 4xx error body', async (route) => {
+    const broken = await request(t.url).post(route).set('Content-Type', 'application/json').send('{"a":');
+    expectError(broken, 400, 'invalid_request');
+    const huge = await request(t.url)
+      .post(route)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ a: 'x'.repeat(2 * 1024 * 1024) }));
+    expectError(huge, 413, 'payload_too_large');
+  });
 
   it.each(jsonRoutes)('%s: invalid JSON → 400', async (route) => {
     const res = await request(t.url)

@@ -2,15 +2,10 @@ import { ChatResponse, SourcesEvent, TokenEvent } from '@kb/contracts';
 import request from 'supertest';
 import { NO_MODEL_NOTICE } from '../../src/chat/extractive.js';
 import { NOTHING_FOUND } from '../../src/chat/chat-service.js';
-import { parseSse, startTestService, type TestService } from '../helpers/service.js';
+import { parseSse, useTestService } from '../helpers/service.js';
 
 describe('POST /api/v1/chat', () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService();
-    await t.synced;
-  });
-  afterAll(() => t.close());
+  const t = useTestService();
 
   it('answers from the sample docs with cited sources (JSON)', async () => {
     const res = await request(t.url)

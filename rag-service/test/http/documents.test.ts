@@ -3,15 +3,10 @@ import path from 'node:path';
 import { DocumentUploadResult } from '@kb/contracts';
 import request from 'supertest';
 import { makePdf } from '../helpers/pdf.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useTestService } from '../helpers/service.js';
 
 describe('POST /api/v1/documents', () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService();
-    await t.synced;
-  });
-  afterAll(() => t.close());
+  const t = useTestService();
 
   const ask = async (message: string) =>
     (await request(t.url).post('/api/v1/chat').send({ message }).expect(200)).body;

@@ -1,15 +1,10 @@
 import { Readiness } from '@kb/contracts';
 import request from 'supertest';
 import { ROUTES } from '../../src/http/openapi.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { startTestService, useTestService } from '../helpers/service.js';
 
 describe('system routes', () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService();
-    await t.synced;
-  });
-  afterAll(() => t.close());
+  const t = useTestService();
 
   it('GET /healthz', async () => {
     await request(t.url).get('/healthz').expect(200, { status: 'ok' });
