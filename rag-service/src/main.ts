@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, SERVICE_ROOT, loadConfig } from './config.js';
+import { AppError } from './errors.js';
 import { createLogger } from './logging.js';
 import { closeServer, createService } from './service.js';
 import { IndexMismatchError } from './store/vector-store.js';
@@ -19,6 +20,10 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
+  // A library promise nobody awaited must not take every user's conversation down with it: log it loudly.
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'unhandled promise rejection (kept running)');
+  });
   const service = await createService(config, log);
   const server = service.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof IndexMismatchError) {
+  if (err instanceof ConfigError || err instanceof IndexMismatchError || err instanceof AppError) {
     process.stderr.write(`\n${err.message}\n\n`);
   } else {
     process.stderr.write(

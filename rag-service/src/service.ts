@@ -14,6 +14,7 @@ import { syncSources } from './ingest/sync.js';
 import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/uploads.js';
 import type { Embedder } from './models/embedder.js';
 import { createModels, type ModelSet } from './models/registry.js';
+import { HealthTracker } from './models/resilient.js';
 import { Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
 import type { VectorStore } from './store/vector-store.js';
@@ -82,9 +83,10 @@ export async function createService(
   log: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const models = overrides.models ?? createModels(config);
+  const models = overrides.models ?? (await createModels(config, log));
   const store = await openStore(config, models.embedder);
-  const indexer = new Indexer(store, models.embedder);
+  const embeddingsHealth = new HealthTracker();
+  const indexer = new Indexer(store, models.embedder, undefined, embeddingsHealth);
   const metrics = new Metrics();
 
   const filesRunner: JobRunner = ({ full, signal, onProgress }) =>
@@ -102,10 +104,11 @@ export async function createService(
   const jobs = await JobRegistry.open(config.dataDir, runners, log);
 
   const chat = new ChatService({
-    retriever: new Retriever(store, models.embedder),
+    retriever: new Retriever(store, models.embedder, undefined, embeddingsHealth, log),
     answerer: models.answerer,
     condenser: models.condenser,
     embeddingsId: embeddingsId(models.embedder),
+    budgetMs: config.chatTimeoutMs,
   });
 
   const readiness = async (): Promise<Readiness> => {
@@ -116,17 +119,23 @@ export async function createService(
         detail: `${store.kind} store unavailable: ${err instanceof Error ? err.message : String(err)}`,
       }),
     );
-    const llm: Check = {
-      status: 'ok',
-      detail:
-        models.answerer.modelId === 'none'
-          ? 'extractive answers (no language model)'
-          : models.answerer.modelId,
-    };
-    const embeddings: Check = {
-      status: 'ok',
-      detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
-    };
+    const llmProblem = models.llmHealth?.problem();
+    const llm: Check = llmProblem
+      ? { status: 'degraded', detail: llmProblem }
+      : {
+          status: 'ok',
+          detail:
+            models.answerer.modelId === 'none'
+              ? 'extractive answers (no language model)'
+              : models.answerer.modelId,
+        };
+    const embeddingsProblem = embeddingsHealth.problem();
+    const embeddings: Check = embeddingsProblem
+      ? { status: 'degraded', detail: embeddingsProblem }
+      : {
+          status: 'ok',
+          detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
+        };
     const status =
       storeCheck.status === 'down'
         ? 'down'

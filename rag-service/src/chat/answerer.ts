@@ -1,4 +1,5 @@
 import type { ChatTurn, JiraIssueContext } from '@kb/contracts';
+import type { Call } from '../models/chat-model.js';
 import type { RetrievedChunk } from '../store/vector-store.js';
 
 export interface NumberedPassage {
@@ -21,10 +22,10 @@ export interface GroundedQuestion {
 export interface Answerer {
   /** `provider:model`, or `none` for the extractive fallback. */
   readonly modelId: string;
-  answer(question: GroundedQuestion, signal: AbortSignal): AsyncIterable<string>;
+  answer(question: GroundedQuestion, call: Call): AsyncIterable<string>;
 }
 
 /** Turns a follow-up ("and how long does that take?") into a question that stands on its own. */
 export interface QuestionCondenser {
-  condense(history: ChatTurn[], message: string, signal: AbortSignal): Promise<string>;
+  condense(history: ChatTurn[], message: string, call: Call): Promise<string>;
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, Source } from '@kb/contracts';
+import { AppError } from '../errors.js';
+import type { Call } from '../models/chat-model.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { SearchFilter } from '../store/vector-store.js';
 import type { Answerer, QuestionCondenser } from './answerer.js';
@@ -15,6 +17,8 @@ export interface ChatServiceDeps {
   answerer: Answerer;
   condenser: QuestionCondenser;
   embeddingsId: string;
+  /** The whole turn's time budget: Forge waits 25 s for a remote call, so the default leaves a margin. */
+  budgetMs: number;
 }
 
 /** What to search for: the (condensed) question, plus the Jira issue it is asked about. */
@@ -41,16 +45,39 @@ export class ChatService {
     return { llm: this.deps.answerer.modelId, embeddings: this.deps.embeddingsId };
   }
 
-  async *stream(request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+  /**
+   * Runs one turn within the budget. A client that goes away aborts everything it started; a turn that
+   * runs out of time ends with `upstream_unavailable` rather than a late answer.
+   */
+  async *stream(request: ChatRequest, clientSignal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+    const budget = AbortSignal.timeout(this.deps.budgetMs);
+    const call: Call = {
+      signal: AbortSignal.any([clientSignal, budget]),
+      deadline: Date.now() + this.deps.budgetMs,
+    };
+    try {
+      yield* this.turn(request, call);
+    } catch (err) {
+      if (budget.aborted && !clientSignal.aborted) {
+        throw new AppError(
+          'upstream_unavailable',
+          `no answer within the ${Math.round(this.deps.budgetMs / 1000)} s time budget; try again`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async *turn(request: ChatRequest, call: Call): AsyncGenerator<ChatStreamEvent> {
     const conversationId = request.conversationId ?? randomUUID();
     const history = request.history ?? [];
     const question = history.length
-      ? await this.deps.condenser.condense(history, request.message, signal)
+      ? await this.deps.condenser.condense(history, request.message, call)
       : request.message;
     const passages = await this.deps.retriever.retrieve({
       query: retrievalQuery(question, request),
       filter: searchFilter(request),
-      signal,
+      call,
     });
     const sources: Source[] = passages.map((p, i) => toSource(p, i + 1));
     yield { event: 'sources', data: { sources } };
@@ -64,7 +91,7 @@ export class ChatService {
       const numbered = passages.map((p, i) => ({ n: i + 1, chunk: p.chunk }));
       for await (const delta of this.deps.answerer.answer(
         { question: request.message, history, passages: numbered, issue: request.context?.issue },
-        signal,
+        call,
       )) {
         const text = citations.push(delta);
         if (text) {

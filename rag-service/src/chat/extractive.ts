@@ -1,6 +1,7 @@
 import { termCoverage, uniqueTerms } from '../text/analyzer.js';
 import { BREADCRUMB } from '../store/lance-rows.js';
 import type { ChatTurn } from '@kb/contracts';
+import type { Call } from '../models/chat-model.js';
 import type { Answerer, GroundedQuestion, QuestionCondenser } from './answerer.js';
 
 export const NO_MODEL_NOTICE =
@@ -53,10 +54,10 @@ export function bestQuote(text: string, question: string): string {
 export class ExtractiveAnswerer implements Answerer {
   readonly modelId = 'none';
 
-  async *answer(q: GroundedQuestion, signal: AbortSignal): AsyncIterable<string> {
+  async *answer(q: GroundedQuestion, call: Call): AsyncIterable<string> {
     yield NO_MODEL_NOTICE;
     for (const { n, chunk } of q.passages.slice(0, MAX_QUOTED_PASSAGES)) {
-      signal.throwIfAborted();
+      call.signal.throwIfAborted();
       const where = [chunk.title, ...chunk.headingPath.slice(-1)].filter((v, i, a) => a.indexOf(v) === i);
       yield `\n\n${where.join(BREADCRUMB)}: “${bestQuote(chunk.text, q.question)}” [${n}]`;
     }

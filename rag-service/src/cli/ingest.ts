@@ -50,7 +50,7 @@ export async function ingest(
     ...(values.dir ? { DOCS_DIR: path.resolve(values.dir) } : {}),
   });
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const models = createModels(config);
+  const models = await createModels(config, log);
   const store = await openStore(config, models.embedder, values.full);
   const indexer = new Indexer(store, models.embedder);
   const started = Date.now();

@@ -2,7 +2,7 @@ import type { JobProgress } from '@kb/contracts';
 import type { Logger } from 'pino';
 import type { VectorStore } from '../store/vector-store.js';
 import { addProgress } from './progress.js';
-import type { Indexer, IndexableDocument } from './indexer.js';
+import type { Indexer, IndexableDocument, WriteOutcome } from './indexer.js';
 import type { DocumentSourceAdapter } from './sources/source.js';
 
 export interface SyncOptions {
@@ -39,22 +39,18 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   report();
   const known = new Map((await store.listDocuments(source.name)).map((d) => [d.id, d]));
 
-  let group: { doc: IndexableDocument; chunks: ReturnType<Indexer['chunk']> }[] = [];
-  let groupChunks = 0;
-  const flush = async () => {
-    if (!group.length) return;
-    const current = group;
-    group = [];
-    groupChunks = 0;
-    try {
-      progress.chunks += await indexer.write(current, signal);
-      progress.indexed += current.length;
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      progress.failed += current.length;
-      log?.warn({ err: (err as Error).message, documents: current.map((g) => g.doc.id) }, 'indexing failed');
+  const writer = indexer.writer(signal);
+  const account = (outcome: WriteOutcome) => {
+    progress.indexed += outcome.written.length;
+    progress.failed += outcome.failed.length;
+    progress.processed += outcome.written.length + outcome.failed.length;
+    progress.chunks += outcome.chunks;
+    if (outcome.error) {
+      log?.warn(
+        { err: outcome.error.message, documents: outcome.failed.map((d) => d.id) },
+        'indexing failed',
+      );
     }
-    progress.processed += current.length;
     report();
   };
 
@@ -72,9 +68,7 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
         hash: item.hash,
         loaded: await item.load(signal),
       };
-      const chunks = indexer.chunk(doc);
-      group.push({ doc, chunks });
-      groupChunks += chunks.length;
+      writer.add(doc, indexer.chunk(doc));
     } catch (err) {
       if (signal?.aborted) throw err;
       progress.failed++;
@@ -82,9 +76,9 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
       log?.warn({ document: item.id, err: (err as Error).message }, 'document could not be read');
       continue;
     }
-    if (groupChunks >= indexer.batchChunks) await flush();
+    if (writer.pendingChunks >= indexer.batchChunks) account(await writer.flush(false));
   }
-  await flush();
+  account(await writer.flush(true));
 
   const listed = new Set(items.map((i) => i.id));
   const gone = [...known.keys()].filter((id) => !listed.has(id));

@@ -57,7 +57,7 @@ export class UploadService {
     const temp = `${target}.${process.pid}.partial`;
     await writeFile(temp, bytes);
     try {
-      await this.indexer.write([{ doc, chunks }], signal);
+      await this.indexer.writeNow(doc, chunks, signal);
       await rename(temp, target);
     } catch (err) {
       await rm(temp, { force: true });

@@ -1,39 +1,47 @@
-import type { Config, Provider } from '../config.js';
-import { ConfigError } from '../config.js';
+import type { Logger } from 'pino';
 import type { Answerer, QuestionCondenser } from '../chat/answerer.js';
 import { ExtractiveAnswerer, LexicalCondenser } from '../chat/extractive.js';
+import { GenerativeAnswerer, ModelCondenser } from '../chat/generative.js';
+import type { Config, Provider } from '../config.js';
+import type { ChatModel } from './chat-model.js';
 import type { Embedder } from './embedder.js';
+import { geminiChatModel, geminiEmbedder } from './gemini.js';
+import { openAIChatModel, openAIEmbedder } from './openai.js';
+import { HealthTracker, ResilientChatModel } from './resilient.js';
 
 export interface ModelSet {
   answerer: Answerer;
   condenser: QuestionCondenser;
   embedder?: Embedder;
+  /** Recent failures of the language model, for readiness. */
+  llmHealth?: HealthTracker;
 }
 
-type AnswererFactory = (config: Config) => Pick<ModelSet, 'answerer' | 'condenser'>;
-type EmbedderFactory = (config: Config) => Embedder;
+type Hosted = Exclude<Provider, 'none'>;
 
-/** The language-model providers this build can talk to. Adding one is a file and a line here. */
-const ANSWERERS: Partial<Record<Provider, AnswererFactory>> = {
-  none: () => ({ answerer: new ExtractiveAnswerer(), condenser: new LexicalCondenser() }),
+/** The language-model providers this build talks to. Adding one is a file and a line here. */
+const CHAT_MODELS: Record<Hosted, (config: Config) => ChatModel> = {
+  openai: openAIChatModel,
+  gemini: geminiChatModel,
 };
 
-/** The embedding providers this build can talk to; `none` means lexical retrieval only. */
-const EMBEDDERS: Partial<Record<Exclude<Provider, 'none'>, EmbedderFactory>> = {};
+/** The embedding providers; `none` means lexical retrieval only. */
+const EMBEDDERS: Record<Hosted, (config: Config) => Promise<Embedder>> = {
+  openai: openAIEmbedder,
+  gemini: geminiEmbedder,
+};
 
-export function createModels(config: Config): ModelSet {
-  const answerers = ANSWERERS[config.llmProvider];
-  if (!answerers) {
-    throw new ConfigError(
-      `LLM_PROVIDER=${config.llmProvider} is not available in this version; use LLM_PROVIDER=none (extractive answers).`,
-    );
+export async function createModels(config: Config, log?: Logger): Promise<ModelSet> {
+  const embedder =
+    config.embeddingsProvider === 'none' ? undefined : await EMBEDDERS[config.embeddingsProvider](config);
+  if (config.llmProvider === 'none') {
+    return { answerer: new ExtractiveAnswerer(), condenser: new LexicalCondenser(), embedder };
   }
-  if (config.embeddingsProvider === 'none') return answerers(config);
-  const embedder = EMBEDDERS[config.embeddingsProvider];
-  if (!embedder) {
-    throw new ConfigError(
-      `EMBEDDINGS_PROVIDER=${config.embeddingsProvider} is not available in this version; use EMBEDDINGS_PROVIDER=none.`,
-    );
-  }
-  return { ...answerers(config), embedder: embedder(config) };
+  const model = new ResilientChatModel(CHAT_MODELS[config.llmProvider](config), log);
+  return {
+    answerer: new GenerativeAnswerer(model),
+    condenser: new ModelCondenser(model, log),
+    embedder,
+    llmHealth: model.health,
+  };
 }

@@ -1,6 +1,13 @@
 import { AppError } from '../errors.js';
 import { jaccard, termCoverage, uniqueTerms } from '../text/analyzer.js';
-import type { Embedder } from '../models/embedder.js';
+import { embedAll, type Embedder } from '../models/embedder.js';
+import type { Call } from '../models/chat-model.js';
+import type { HealthTracker } from '../models/resilient.js';
+import type { Logger } from 'pino';
+import type { RetryPolicy } from '../models/retry.js';
+
+/** Short: the answer matters more than the vector, and lexical retrieval is the fallback. */
+const QUERY_EMBEDDING_RETRY: RetryPolicy = { attempts: 2, baseDelayMs: 200, maxDelayMs: 500 };
 import type { RetrievedChunk, SearchFilter, VectorStore } from '../store/vector-store.js';
 
 export interface RetrievalOptions {
@@ -36,7 +43,7 @@ export interface Passage {
 export interface RetrieveRequest {
   query: string;
   filter?: SearchFilter;
-  signal?: AbortSignal;
+  call: Call;
 }
 
 /**
@@ -48,12 +55,36 @@ export class Retriever {
     private readonly store: VectorStore,
     private readonly embedder: Embedder | undefined,
     private readonly options: RetrievalOptions = DEFAULT_RETRIEVAL,
+    private readonly embeddingsHealth?: HealthTracker,
+    private readonly log?: Logger,
   ) {}
 
+  /**
+   * The question's embedding, or undefined: without an embedder, and also when the embeddings provider
+   * is failing, when the question is answered from lexical retrieval alone rather than not at all.
+   */
+  private async embedQuery(query: string, call: Call): Promise<number[] | undefined> {
+    if (!this.embedder) return undefined;
+    try {
+      const [vector] = await embedAll(this.embedder, [query], {
+        signal: call.signal,
+        deadline: call.deadline,
+        policy: QUERY_EMBEDDING_RETRY,
+        health: this.embeddingsHealth,
+      });
+      return vector;
+    } catch (err) {
+      if (call.signal.aborted || !(err instanceof AppError)) throw err;
+      this.log?.warn({ err: err.message }, 'query embedding failed; retrieving lexically');
+      return undefined;
+    }
+  }
+
   async retrieve(request: RetrieveRequest): Promise<Passage[]> {
-    const { query, filter, signal } = request;
+    const { query, filter, call } = request;
+    const signal = call.signal;
     const queryTerms = uniqueTerms(query);
-    const vector = this.embedder ? (await this.embedder.embedBatch([query], signal))[0] : undefined;
+    const vector = await this.embedQuery(query, call);
     if (!queryTerms.size && !vector) return [];
     const hits = await this.store
       .search({ text: query, vector, limit: this.options.candidates, filter })
@@ -62,7 +93,7 @@ export class Retriever {
           cause: (err as Error).message.slice(0, 200),
         });
       });
-    signal?.throwIfAborted();
+    signal.throwIfAborted();
 
     const topScore = hits[0]?.score ?? 1;
     const relevant = hits

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SERVICE_ROOT } from '../../src/config.js';
 import { ExtractiveAnswerer, LexicalCondenser } from '../../src/chat/extractive.js';
 import { PacedAnswerer } from '../fakes/paced-answerer.js';
+import { OpenAITestServer } from '../fakes/openai-server.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { useTestService } from '../helpers/service.js';
 
@@ -89,6 +90,43 @@ describe('the web chat page, in headless Chromium', () => {
       await page.locator('.message.assistant .error button').last().click();
       await page.waitForSelector('.message.assistant:not(.pending) .text');
       expect(consoleErrors.filter((e) => !/503/.test(e))).toEqual([]);
+      await page.close();
+    });
+  });
+
+  describe('with a language model (OpenAI wire format)', () => {
+    const openai = new OpenAITestServer();
+    beforeAll(async () => {
+      await openai.start();
+      openai.tokenDelayMs = 40;
+    });
+    afterAll(() => openai.close());
+    // Getters: the server's URL exists only once its beforeAll (registered first, so run first) has started it.
+    const t = useTestService({
+      get OPENAI_API_KEY() {
+        return openai.apiKey;
+      },
+      get OPENAI_BASE_URL() {
+        return openai.baseUrl;
+      },
+    });
+
+    it('renders the model answer token by token, with its citation linked to the source', async () => {
+      const page = await browser.newPage();
+      await page.goto(`${t.url}/`);
+      await watchAnswerUpdates(page);
+      await askInPage(page, 'How do I reindex the knowledge base?');
+      await page.waitForSelector('.message.assistant:not(.pending) sup.cite a');
+      const states = await page.evaluate(
+        () => (window as unknown as { answerStates: string[] }).answerStates,
+      );
+      expect(states.length).toBeGreaterThan(5);
+      const answer = page.locator('.message.assistant').last();
+      await expect(answer.locator('.text').innerText()).resolves.toMatch(
+        /^According to the documentation, .+\[1\]$/,
+      );
+      expect(await page.locator('#model').innerText()).toContain('openai:gpt-4o-mini');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'chat-page-openai.png'), fullPage: true });
       await page.close();
     });
   });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answerer, GroundedQuestion } from '../../src/chat/answerer.js';
+import type { Call } from '../../src/models/chat-model.js';
 
 /** Wraps an answerer and pauses between its deltas, as a model streaming tokens over the network does. */
 export class PacedAnswerer implements Answerer {
@@ -12,9 +13,9 @@ export class PacedAnswerer implements Answerer {
     this.modelId = inner.modelId;
   }
 
-  async *answer(question: GroundedQuestion, signal: AbortSignal): AsyncIterable<string> {
-    for await (const delta of this.inner.answer(question, signal)) {
-      await sleep(this.pauseMs, undefined, { signal });
+  async *answer(question: GroundedQuestion, call: Call): AsyncIterable<string> {
+    for await (const delta of this.inner.answer(question, call)) {
+      await sleep(this.pauseMs, undefined, { signal: call.signal });
       yield delta;
     }
   }

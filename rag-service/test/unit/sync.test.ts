@@ -7,6 +7,7 @@ import { EmbeddedStore } from '../../src/store/embedded.js';
 import type { VectorStore } from '../../src/store/vector-store.js';
 import { HashingEmbedder } from '../fakes/hashing-embedder.js';
 import { makePdf } from '../helpers/pdf.js';
+import { thousandChunkSource } from '../helpers/synthetic.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('syncSource over a folder', () => {
@@ -139,24 +140,8 @@ describe('embedding batches', () => {
     });
     try {
       const indexer = new Indexer(store, embedder);
-      // 250 documents of 4 short sections: 1,000 chunks in all.
-      const items = Array.from({ length: 250 }, (_, d) => ({
-        id: `doc${d}`,
-        hash: 'h',
-        load: async () => ({
-          title: `Doc ${d}`,
-          url: `doc${d}.md`,
-          structured: {
-            title: `Doc ${d}`,
-            blocks: [0, 1, 2, 3].flatMap((s) => [
-              { kind: 'heading' as const, level: 2, text: `Section ${s}` },
-              { kind: 'text' as const, text: `Body ${d}.${s}` },
-            ]),
-          },
-        }),
-      }));
       const progress = await syncSource({
-        source: { name: 'files', list: async () => items },
+        source: thousandChunkSource(),
         store,
         indexer,
       });

@@ -1,0 +1,197 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HashingEmbedder } from './hashing-embedder.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  /** The client closed the connection before the response was complete. */
+  aborted: boolean;
+}
+
+/** What the next request(s) get instead of a normal answer. */
+export type Fault = (
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'cut'; afterTokens: number }
+) & {
+  /** How many requests it applies to (default 1). */
+  times?: number;
+  /** Only requests whose path matches (default: all). */
+  only?: RegExp;
+};
+
+export interface Prompt {
+  system: string;
+  /** The conversation as role/text pairs, the last being the newest user message. */
+  turns: { role: 'user' | 'assistant'; text: string }[];
+}
+
+/** The default model: answers from passage [1] of the prompt's context, citing it; condenses by joining questions. */
+export function defaultReply(prompt: Prompt): string {
+  const last = prompt.turns.at(-1)?.text ?? '';
+  if (/standalone question/i.test(prompt.system)) {
+    const previous =
+      /Conversation:\n([\s\S]*?)\n\nLast user message: ([\s\S]*?)\n\nStandalone question:/.exec(last);
+    const earlier =
+      previous?.[1]
+        ?.split('\n')
+        .filter((l) => l.startsWith('User: '))
+        .at(-1)
+        ?.slice(6) ?? '';
+    return `${earlier} ${previous?.[2] ?? last}`.trim();
+  }
+  const passage = /\[1\] [^\n]*\n([^\n]+)/.exec(last)?.[1];
+  if (!passage) return 'The knowledge base does not cover this.';
+  const sentence = /^.*?[.!?](\s|$)/.exec(passage)?.[0]?.trim() ?? passage;
+  return `According to the documentation, ${sentence} [1]`;
+}
+
+/** Splits a reply into stream deltas: a word and its trailing space each. */
+export function tokensOf(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [text];
+}
+
+/**
+ * A local HTTP server that speaks a model provider's wire format (subclasses implement the routes),
+ * records every request, injects faults, and notices clients that hang up.
+ */
+export abstract class ModelServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly embedder = new HashingEmbedder(64, 2048, 'server');
+  reply: (prompt: Prompt) => string = defaultReply;
+  tokenDelayMs = 0;
+  private readonly faults: Fault[] = [];
+  private server?: Server;
+  url = '';
+
+  constructor(readonly apiKey = 'test-key') {}
+
+  /** The base URL a client is configured with. */
+  get baseUrl(): string {
+    return this.url;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.receive(req, res));
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  /** Queues a fault for the next requests (optionally only those whose path matches). */
+  fail(fault: Fault): this {
+    this.faults.push(fault);
+    return this;
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  requestsTo(pattern: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => pattern.test(r.path));
+  }
+
+  protected abstract handle(
+    req: RecordedRequest,
+    res: ServerResponse,
+    fault: Fault | undefined,
+  ): Promise<void>;
+  protected abstract errorBody(status: number, message: string, retryAfter?: string): unknown;
+  protected abstract authorized(req: RecordedRequest): boolean;
+
+  protected json(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  protected error(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
+    this.json(
+      res,
+      status,
+      this.errorBody(status, message, retryAfter),
+      retryAfter ? { 'Retry-After': retryAfter } : {},
+    );
+  }
+
+  /** Streams deltas as SSE, pausing between them; a `cut` fault drops the connection part-way. */
+  protected async streamSse(
+    res: ServerResponse,
+    events: string[],
+    fault: Fault | undefined,
+    record: RecordedRequest,
+  ): Promise<void> {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    for (const [i, event] of events.entries()) {
+      if (fault?.kind === 'cut' && i >= fault.afterTokens) {
+        res.socket?.destroy();
+        return;
+      }
+      if (record.aborted) return;
+      res.write(event);
+      if (this.tokenDelayMs) await sleep(this.tokenDelayMs);
+    }
+    res.end();
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    const index = this.faults.findIndex((f) => !f.only || f.only.test(path));
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    if ((fault.times ?? 1) <= 1) this.faults.splice(index, 1);
+    else fault.times = (fault.times ?? 1) - 1;
+    return fault;
+  }
+
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      this.error(res, 400, 'request body is not JSON');
+      return;
+    }
+    const record: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body,
+      aborted: false,
+    };
+    this.requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.aborted = true;
+    });
+    if (!this.authorized(record)) {
+      this.error(res, 401, 'invalid API key');
+      return;
+    }
+    const fault = this.takeFault(record.path);
+    if (fault?.kind === 'status') {
+      this.error(res, fault.status, `injected failure ${fault.status}`, fault.retryAfter);
+      return;
+    }
+    if (fault?.kind === 'delay') await sleep(fault.ms);
+    if (record.aborted) return;
+    await this.handle(record, res, fault);
+  }
+}
