@@ -76,6 +76,7 @@ const Env = z.object({
     'must look like ari:cloud:ecosystem::app/<uuid>',
   ),
   FORGE_JWKS_URL: z.url().default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+  RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
   CHAT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOW_UNAUTHENTICATED: bool,
@@ -118,6 +119,8 @@ export interface Config {
     readonly forgeJwksUrl: string;
     readonly allowUnauthenticated: boolean;
   };
+  /** Passages an answer rests on (and sources returned). */
+  readonly retrievalTopK: number;
   /** The budget of one chat turn (retrieval, model, retries). */
   readonly chatTimeoutMs: number;
   readonly logLevel: string;
@@ -222,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       forgeJwksUrl: e.FORGE_JWKS_URL,
       allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
     },
+    retrievalTopK: e.RETRIEVAL_TOP_K,
     chatTimeoutMs: e.CHAT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

@@ -15,7 +15,7 @@ import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/upl
 import type { Embedder } from './models/embedder.js';
 import { createModels, type ModelSet } from './models/registry.js';
 import { HealthTracker } from './models/resilient.js';
-import { Retriever } from './retrieval/retriever.js';
+import { DEFAULT_RETRIEVAL, Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
 import type { VectorStore } from './store/vector-store.js';
 import { SERVICE_VERSION } from './version.js';
@@ -104,7 +104,17 @@ export async function createService(
   const jobs = await JobRegistry.open(config.dataDir, runners, log);
 
   const chat = new ChatService({
-    retriever: new Retriever(store, models.embedder, undefined, embeddingsHealth, log),
+    retriever: new Retriever(
+      store,
+      models.embedder,
+      {
+        ...DEFAULT_RETRIEVAL,
+        topK: config.retrievalTopK,
+        candidates: Math.max(DEFAULT_RETRIEVAL.candidates, config.retrievalTopK * 8),
+      },
+      embeddingsHealth,
+      log,
+    ),
     answerer: models.answerer,
     condenser: models.condenser,
     embeddingsId: embeddingsId(models.embedder),

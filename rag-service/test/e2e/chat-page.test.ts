@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SERVICE_ROOT } from '../../src/config.js';
 import { ExtractiveAnswerer, LexicalCondenser } from '../../src/chat/extractive.js';
 import { PacedAnswerer } from '../fakes/paced-answerer.js';
+import { GeminiTestServer } from '../fakes/gemini-server.js';
 import { OpenAITestServer } from '../fakes/openai-server.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { useTestService } from '../helpers/service.js';
@@ -94,20 +95,34 @@ describe('the web chat page, in headless Chromium', () => {
     });
   });
 
-  describe('with a language model (OpenAI wire format)', () => {
-    const openai = new OpenAITestServer();
+  describe.each([
+    {
+      name: 'OpenAI',
+      server: new OpenAITestServer(),
+      key: 'OPENAI_API_KEY',
+      url: 'OPENAI_BASE_URL',
+      model: 'openai:gpt-4o-mini',
+    },
+    {
+      name: 'Gemini',
+      server: new GeminiTestServer(),
+      key: 'GOOGLE_API_KEY',
+      url: 'GEMINI_BASE_URL',
+      model: 'gemini:gemini-2.5-flash',
+    },
+  ])('with a language model ($name wire format)', ({ name, server, key, url, model }) => {
     beforeAll(async () => {
-      await openai.start();
-      openai.tokenDelayMs = 40;
+      await server.start();
+      server.tokenDelayMs = 40;
     });
-    afterAll(() => openai.close());
+    afterAll(() => server.close());
     // Getters: the server's URL exists only once its beforeAll (registered first, so run first) has started it.
     const t = useTestService({
-      get OPENAI_API_KEY() {
-        return openai.apiKey;
+      get [key]() {
+        return server.apiKey;
       },
-      get OPENAI_BASE_URL() {
-        return openai.baseUrl;
+      get [url]() {
+        return server.baseUrl;
       },
     });
 
@@ -125,8 +140,11 @@ describe('the web chat page, in headless Chromium', () => {
       await expect(answer.locator('.text').innerText()).resolves.toMatch(
         /^According to the documentation, .+\[1\]$/,
       );
-      expect(await page.locator('#model').innerText()).toContain('openai:gpt-4o-mini');
-      await page.screenshot({ path: path.join(ARTIFACTS, 'chat-page-openai.png'), fullPage: true });
+      expect(await page.locator('#model').innerText()).toContain(model);
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `chat-page-${name.toLowerCase()}.png`),
+        fullPage: true,
+      });
       await page.close();
     });
   });

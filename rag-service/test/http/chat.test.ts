@@ -122,3 +122,15 @@ describe('POST /api/v1/chat', () => {
     expect(res.body.sources).toEqual([]);
   });
 });
+
+describe('RETRIEVAL_TOP_K', () => {
+  const t = useTestService({ RETRIEVAL_TOP_K: '2' });
+
+  it('limits the passages an answer rests on', async () => {
+    const res = await request(t.url)
+      .post('/api/v1/chat')
+      .send({ message: 'How do I reindex the knowledge base?' })
+      .expect(200);
+    expect(res.body.sources).toHaveLength(2);
+  });
+});

@@ -101,6 +101,27 @@ describe.each(PROVIDERS)('$name through the whole service', (p) => {
     expect(prompt).toMatch(/only from the numbered passages/);
   });
 
+  it('drops citation markers that point nowhere, alike in the stream and the JSON answer', async () => {
+    const original = server.reply;
+    server.reply = () => 'Use the admin page [1][9], or the API [2, 12].';
+    try {
+      const res = await sse(request(t.url).post('/api/v1/chat').send({ message: REINDEX })).expect(200);
+      const events = parseSse(res.body as string);
+      const streamed = events
+        .filter((e) => e.event === 'token')
+        .map((e) => TokenEvent.parse(e.data).text)
+        .join('');
+      const done = ChatResponse.parse(events.at(-1)?.data);
+      expect(done.answer).toBe('Use the admin page [1], or the API [2].');
+      expect(streamed).toBe(done.answer);
+      expect(done.sources.filter((s) => s.cited).map((s) => s.n)).toEqual([1, 2]);
+      const json = await request(t.url).post('/api/v1/chat').send({ message: REINDEX }).expect(200);
+      expect(json.body.answer).toBe(done.answer);
+    } finally {
+      server.reply = original;
+    }
+  });
+
   it('indexes and asks with the provider embeddings (hybrid retrieval)', async () => {
     const status = await request(t.url).get('/api/v1/admin/index').expect(200);
     expect(status.body.embeddings).toBe(p.embeddings);

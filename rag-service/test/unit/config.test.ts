@@ -53,6 +53,8 @@ describe('loadConfig', () => {
       'without /wiki',
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ RETRIEVAL_TOP_K: '0' }, 'RETRIEVAL_TOP_K'],
+    [{ CHAT_TIMEOUT_MS: '10' }, 'CHAT_TIMEOUT_MS'],
     [{ REINDEX_CRON: 'often' }, 'REINDEX_CRON'],
     [{ FORGE_APP_ID: 'my-app' }, 'FORGE_APP_ID'],
     [{ ALLOW_UNAUTHENTICATED: 'maybe' }, 'ALLOW_UNAUTHENTICATED'],
