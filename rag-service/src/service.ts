@@ -17,7 +17,8 @@ import { createModels, type ModelSet } from './models/registry.js';
 import { HealthTracker } from './models/resilient.js';
 import { DEFAULT_RETRIEVAL, Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
-import type { VectorStore } from './store/vector-store.js';
+import { QdrantStore } from './store/qdrant.js';
+import type { IndexIdentity, VectorStore } from './store/vector-store.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface Service {
@@ -39,16 +40,33 @@ export function embeddingsId(embedder: Embedder | undefined): string {
   return embedder?.id ?? 'none';
 }
 
+type StoreFactory = (config: Config, identity: IndexIdentity, reset: boolean) => Promise<VectorStore>;
+
+/** The stores this build can use; VECTOR_STORE picks one. */
+const STORES: Record<Config['vectorStore'], StoreFactory> = {
+  embedded: (config, identity, reset) =>
+    EmbeddedStore.open({ dir: path.join(config.dataDir, 'index'), identity, reset }),
+  qdrant: (config, identity, reset) =>
+    QdrantStore.open({
+      url: config.qdrant.url!,
+      apiKey: config.qdrant.apiKey,
+      collection: config.qdrant.collection,
+      identity,
+      reset,
+    }),
+};
+
+export function indexIdentity(embedder: Embedder | undefined): IndexIdentity {
+  return { embeddings: embeddingsId(embedder), dimensions: embedder?.dimensions ?? 0 };
+}
+
 export async function openStore(
   config: Config,
   embedder: Embedder | undefined,
   reset = false,
+  kind: Config['vectorStore'] = config.vectorStore,
 ): Promise<VectorStore> {
-  return EmbeddedStore.open({
-    dir: path.join(config.dataDir, 'index'),
-    identity: { embeddings: embeddingsId(embedder), dimensions: embedder?.dimensions ?? 0 },
-    reset,
-  });
+  return STORES[kind](config, indexIdentity(embedder), reset);
 }
 
 /** The documents folder and the uploads folder: the two halves of the `files` source. */

@@ -4,13 +4,34 @@ import path from 'node:path';
 import { ConfigError, SERVICE_ROOT } from '../config.js';
 import { IndexMismatchError } from '../store/vector-store.js';
 import { INGEST_HELP, ingest } from './ingest.js';
+import { MIGRATE_HELP, migrateToQdrant } from './migrate.js';
 import { ProgressBar, summaryTable } from './progress-bar.js';
 
 const USAGE = `Usage: pnpm kb <command> [options]
 
 Commands:
-  ingest    sync a source into the index now (see: ingest --help)
+  ingest              sync a source into the index now (see: ingest --help)
+  migrate-to-qdrant   copy the embedded index into Qdrant, without re-embedding (see: migrate-to-qdrant --help)
 `;
+
+async function runMigrate(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(MIGRATE_HELP);
+    return 0;
+  }
+  const result = await migrateToQdrant(args, process.env, (documents) => {
+    process.stderr.write(`\rcopied ${documents} documents`);
+  });
+  process.stderr.write('\n');
+  process.stdout.write(
+    `${summaryTable([
+      ['documents', result.documents],
+      ['chunks', result.chunks],
+      ['time', `${(result.elapsedMs / 1000).toFixed(1)}s`],
+    ])}\nSet VECTOR_STORE=qdrant (or keep QDRANT_URL set) and restart the service.\n`,
+  );
+  return 0;
+}
 
 async function runIngest(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -47,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, ...args] = argv;
   if (command === 'ingest') return runIngest(args);
+  if (command === 'migrate-to-qdrant') return runMigrate(args);
   process.stdout.write(USAGE);
   return command === undefined || command === '--help' || command === '-h' ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import type { DocumentSource, SourceCount } from '@kb/contracts';
+import type { DocumentSource } from '@kb/contracts';
 import { reciprocalRankFusion } from '../retrieval/fusion.js';
 import {
   CHUNK_COLUMNS,
@@ -13,11 +13,13 @@ import {
   toDocumentRow,
 } from './lance-rows.js';
 import { SerialQueue } from './serial.js';
+import { summarize } from './stats.js';
 import { filterPredicate, literal } from './sql.js';
 import {
   IndexMismatchError,
   type DocumentRecord,
   type DocumentWrite,
+  type StoredChunk,
   type IndexIdentity,
   type SearchHit,
   type SearchQuery,
@@ -70,6 +72,12 @@ export class EmbeddedStore implements VectorStore {
     private readonly documents: lancedb.Table,
     private readonly dimensions: number,
   ) {}
+
+  /** The identity recorded in an index folder, if there is an index there. */
+  static async identityAt(dir: string): Promise<IndexIdentity | undefined> {
+    const meta = await readMeta(dir);
+    return meta ? { embeddings: meta.embeddings, dimensions: meta.dimensions } : undefined;
+  }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
     const { dir, identity } = options;
@@ -203,25 +211,30 @@ export class EmbeddedStore implements VectorStore {
 
   async stats(): Promise<StoreStats> {
     const [chunks, docs] = await Promise.all([this.chunks.countRows(), this.listDocuments()]);
-    const groups = new Map<string, SourceCount>();
-    for (const d of docs) {
-      const key = `${d.source}\u0000${d.spaceKey ?? ''}`;
-      const g = groups.get(key) ?? {
-        source: d.source,
-        spaceKey: d.spaceKey ?? null,
-        documents: 0,
-        chunks: 0,
-        lastSyncAt: null,
-      };
-      g.documents += 1;
-      g.chunks += d.chunks;
-      if (!g.lastSyncAt || d.indexedAt > g.lastSyncAt) g.lastSyncAt = d.indexedAt;
-      groups.set(key, g);
+    return summarize(docs, chunks);
+  }
+
+  async *exportDocuments(batchSize = 100): AsyncIterable<DocumentWrite[]> {
+    const docs = await this.listDocuments();
+    for (let i = 0; i < docs.length; i += batchSize) {
+      const batch = docs.slice(i, i + batchSize);
+      const columns = this.dimensions > 0 ? [...CHUNK_COLUMNS, 'vector'] : CHUNK_COLUMNS;
+      const rows = await this.chunks
+        .query()
+        .where(`docId IN (${batch.map((d) => literal(d.id)).join(', ')})`)
+        .select(columns)
+        .toArray();
+      const byDoc = new Map<string, StoredChunk[]>();
+      for (const row of rows as Record<string, unknown>[]) {
+        const chunk: StoredChunk = fromChunkRow(row);
+        if (row.vector) chunk.vector = Array.from(row.vector as Iterable<number>);
+        byDoc.set(chunk.docId, [...(byDoc.get(chunk.docId) ?? []), chunk]);
+      }
+      yield batch.map((record) => ({
+        record,
+        chunks: (byDoc.get(record.id) ?? []).sort((a, b) => a.ordinal - b.ordinal),
+      }));
     }
-    const bySource = [...groups.values()].sort(
-      (a, b) => a.source.localeCompare(b.source) || (a.spaceKey ?? '').localeCompare(b.spaceKey ?? ''),
-    );
-    return { documents: docs.length, chunks, bySource };
   }
 
   async ping(): Promise<void> {

@@ -94,6 +94,8 @@ export interface VectorStore {
   listDocuments(source?: DocumentSource): Promise<DocumentRecord[]>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   stats(): Promise<StoreStats>;
+  /** Every document with its chunks (and vectors), in batches: for moving an index between stores. */
+  exportDocuments(batchSize?: number): AsyncIterable<DocumentWrite[]>;
   /** Throws when the store cannot serve queries. */
   ping(): Promise<void>;
   /** Folds recent writes into the indexes; called after a sync. */

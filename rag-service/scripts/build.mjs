@@ -1,0 +1,30 @@
+// The production bundle: the service and its CLI as plain ESM for Node 22. Workspace code (the shared
+// contracts) is bundled in; npm dependencies stay external and are installed beside it (`pnpm deploy`),
+// since some ship native binaries (LanceDB) or load files of their own at run time (pdfjs, Swagger UI).
+import { build } from 'esbuild';
+import { cp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+const external = Object.keys(pkg.dependencies).filter((name) => !name.startsWith('@kb/'));
+
+await rm(path.join(root, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  external: external.flatMap((name) => [name, `${name}/*`]),
+  // Bundled CommonJS helpers may call require(); ESM output needs it defined.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'info',
+});
+await cp(path.join(root, 'src/web/public'), path.join(root, 'dist/public'), { recursive: true });

@@ -1,0 +1,364 @@
+import type { DocumentSource } from '@kb/contracts';
+import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { withRetry, type RetryPolicy } from '../models/retry.js';
+import { documentSparseVector, querySparseVector } from '../text/sparse.js';
+import { lexicalContent } from './lance-rows.js';
+import { pointId } from './point-id.js';
+import { qdrantFilter, staleChunksFilter } from './qdrant-filter.js';
+import { summarize } from './stats.js';
+import {
+  IndexMismatchError,
+  type DocumentRecord,
+  type DocumentWrite,
+  type IndexIdentity,
+  type RetrievedChunk,
+  type SearchHit,
+  type SearchQuery,
+  type StoreStats,
+  type StoredChunk,
+  type VectorStore,
+} from './vector-store.js';
+
+const DENSE = 'dense';
+const LEXICAL = 'lexical';
+const SCHEMA_VERSION = 1;
+const UPSERT_BATCH = 256;
+const SCROLL_PAGE = 512;
+/** Fields filtered on: indexed, so filtering stays fast on large collections. */
+const KEYWORD_FIELDS = ['source', 'spaceKey', 'pageId', 'docId'];
+const RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 3000 };
+
+export interface QdrantStoreOptions {
+  url: string;
+  apiKey?: string;
+  collection: string;
+  identity: IndexIdentity;
+  reset?: boolean;
+  /** Per-request timeout in ms. */
+  timeoutMs?: number;
+}
+
+interface ChunkPayload {
+  chunkId: string;
+  docId: string;
+  ordinal: number;
+  source: DocumentSource;
+  title: string;
+  headingPath: string[];
+  url: string;
+  text: string;
+  spaceKey?: string;
+  pageId?: string;
+}
+
+function chunkOf(payload: Record<string, unknown> | null | undefined): RetrievedChunk {
+  const p = (payload ?? {}) as Partial<ChunkPayload>;
+  return {
+    id: String(p.chunkId),
+    docId: String(p.docId),
+    ordinal: Number(p.ordinal),
+    source: p.source ?? 'files',
+    title: p.title ?? '',
+    headingPath: Array.isArray(p.headingPath) ? p.headingPath.map(String) : [],
+    url: p.url ?? '',
+    text: p.text ?? '',
+    spaceKey: typeof p.spaceKey === 'string' ? p.spaceKey : undefined,
+    pageId: typeof p.pageId === 'string' ? p.pageId : undefined,
+  };
+}
+
+/** Scroll pages continue from a point id; anything else ends the scroll. */
+function nextOffset(value: unknown): string | number | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/**
+ * The production store: Qdrant, with a named dense vector (cosine) and a named sparse vector whose BM25
+ * weights this service computes (Qdrant applies the IDF), fused by the Query API with RRF. Document
+ * records live in a payload-only companion collection, so any number of service instances share state.
+ */
+export class QdrantStore implements VectorStore {
+  readonly kind = 'qdrant' as const;
+
+  private constructor(
+    readonly location: string,
+    private readonly client: QdrantClient,
+    private readonly collection: string,
+    private readonly documents: string,
+    private readonly dimensions: number,
+  ) {}
+
+  static async open(options: QdrantStoreOptions): Promise<QdrantStore> {
+    const client = new QdrantClient({
+      url: options.url,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs ?? 30_000,
+      checkCompatibility: false,
+    });
+    const store = new QdrantStore(
+      `${new URL(options.url).origin}/collections/${options.collection}`,
+      client,
+      options.collection,
+      `${options.collection}_documents`,
+      options.identity.dimensions,
+    );
+    await store.bootstrap(options.identity, options.reset ?? false);
+    return store;
+  }
+
+  private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return withRetry(operation, { policy: RETRY, what: `Qdrant (${what})` });
+  }
+
+  private async bootstrap(identity: IndexIdentity, reset: boolean): Promise<void> {
+    const exists = (await this.call('collection check', () => this.client.collectionExists(this.collection)))
+      .exists;
+    if (exists && reset) {
+      await this.call('drop collection', () => this.client.deleteCollection(this.collection));
+      await this.call('drop collection', () => this.client.deleteCollection(this.documents)).catch(
+        () => undefined,
+      );
+    } else if (exists) {
+      const info = await this.call('collection info', () => this.client.getCollection(this.collection));
+      const meta = (info.config.metadata ?? {}) as Partial<IndexIdentity>;
+      if (meta.embeddings !== identity.embeddings || meta.dimensions !== identity.dimensions) {
+        throw new IndexMismatchError(
+          `The Qdrant collection "${this.collection}" was built with embeddings "${String(meta.embeddings)}" ` +
+            `(${String(meta.dimensions)} dimensions), but the service is configured for "${identity.embeddings}" ` +
+            `(${identity.dimensions} dimensions). Vectors from different models cannot be mixed: run a full reindex ` +
+            '(`pnpm --filter @kb/rag-service ingest --full`), use another QDRANT_COLLECTION, or restore the previous settings.',
+        );
+      }
+      return;
+    }
+    await this.call('create collection', () =>
+      this.client.createCollection(this.collection, {
+        vectors:
+          identity.dimensions > 0 ? { [DENSE]: { size: identity.dimensions, distance: 'Cosine' } } : {},
+        sparse_vectors: { [LEXICAL]: { modifier: 'idf' } },
+        metadata: {
+          embeddings: identity.embeddings,
+          dimensions: identity.dimensions,
+          schemaVersion: SCHEMA_VERSION,
+        },
+      }),
+    );
+    for (const field of KEYWORD_FIELDS) {
+      await this.call('payload index', () =>
+        this.client.createPayloadIndex(this.collection, {
+          field_name: field,
+          field_schema: 'keyword',
+          wait: true,
+        }),
+      );
+    }
+    await this.call('payload index', () =>
+      this.client.createPayloadIndex(this.collection, {
+        field_name: 'ordinal',
+        field_schema: 'integer',
+        wait: true,
+      }),
+    );
+    if (!(await this.call('collection check', () => this.client.collectionExists(this.documents))).exists) {
+      await this.call('create collection', () =>
+        this.client.createCollection(this.documents, { vectors: {} }),
+      );
+      await this.call('payload index', () =>
+        this.client.createPayloadIndex(this.documents, {
+          field_name: 'source',
+          field_schema: 'keyword',
+          wait: true,
+        }),
+      );
+    }
+  }
+
+  private point(chunk: StoredChunk): Schemas['PointStruct'] {
+    const vector: Record<string, unknown> = { [LEXICAL]: documentSparseVector(lexicalContent(chunk)) };
+    if (this.dimensions > 0) {
+      if (chunk.vector?.length !== this.dimensions)
+        throw new Error(`chunk ${chunk.id} has no ${this.dimensions}-dimensional vector`);
+      vector[DENSE] = chunk.vector;
+    }
+    const payload: ChunkPayload = {
+      chunkId: chunk.id,
+      docId: chunk.docId,
+      ordinal: chunk.ordinal,
+      source: chunk.source,
+      title: chunk.title,
+      headingPath: chunk.headingPath,
+      url: chunk.url,
+      text: chunk.text,
+      ...(chunk.spaceKey ? { spaceKey: chunk.spaceKey } : {}),
+      ...(chunk.pageId ? { pageId: chunk.pageId } : {}),
+    };
+    return {
+      id: pointId(chunk.id),
+      vector: vector as Schemas['PointStruct']['vector'],
+      payload: { ...payload },
+    };
+  }
+
+  async replaceDocuments(batch: readonly DocumentWrite[]): Promise<void> {
+    if (!batch.length) return;
+    // Points are built first: a bad chunk fails the batch before anything is written.
+    const points = batch.flatMap((w) => w.chunks.map((c) => this.point(c)));
+    for (let i = 0; i < points.length; i += UPSERT_BATCH) {
+      const slice = points.slice(i, i + UPSERT_BATCH);
+      await this.call('upsert', () => this.client.upsert(this.collection, { wait: true, points: slice }));
+    }
+    // Upsert first, prune after: a document is never without its chunks, and a replay is harmless.
+    await this.call('delete stale chunks', () =>
+      this.client.delete(this.collection, {
+        wait: true,
+        filter: staleChunksFilter(batch.map((w) => ({ id: w.record.id, chunks: w.chunks.length }))),
+      }),
+    );
+    // Records go last: until one is written, the next sync sees the old hash and redoes that document.
+    const records = batch.map((w) => ({
+      id: pointId(`document:${w.record.id}`),
+      vector: {},
+      payload: { ...w.record, chunks: w.chunks.length },
+    }));
+    await this.call('upsert documents', () =>
+      this.client.upsert(this.documents, { wait: true, points: records }),
+    );
+  }
+
+  async deleteDocuments(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += UPSERT_BATCH) {
+      const slice = ids.slice(i, i + UPSERT_BATCH);
+      await this.call('delete chunks', () =>
+        this.client.delete(this.collection, {
+          wait: true,
+          filter: { must: [{ key: 'docId', match: { any: slice } }] },
+        }),
+      );
+      await this.call('delete documents', () =>
+        this.client.delete(this.documents, {
+          wait: true,
+          points: slice.map((id) => pointId(`document:${id}`)),
+        }),
+      );
+    }
+  }
+
+  async listDocuments(source?: DocumentSource): Promise<DocumentRecord[]> {
+    const filter = source ? { must: [{ key: 'source', match: { value: source } }] } : undefined;
+    const records: DocumentRecord[] = [];
+    let offset: Schemas['ExtendedPointId'] | undefined;
+    do {
+      const page = await this.call('scroll documents', () =>
+        this.client.scroll(this.documents, {
+          filter,
+          limit: SCROLL_PAGE,
+          offset,
+          with_payload: true,
+          with_vector: false,
+        }),
+      );
+      for (const p of page.points) records.push(p.payload as unknown as DocumentRecord);
+      offset = nextOffset(page.next_page_offset);
+    } while (offset !== undefined);
+    return records;
+  }
+
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    if (query.filter?.docIds && !query.filter.docIds.length) return [];
+    const filter = qdrantFilter(query.filter);
+    const sparse = querySparseVector(query.text);
+    const dense = this.dimensions > 0 ? query.vector : undefined;
+    if (!sparse.indices.length && !dense) return [];
+    const base = { filter, limit: query.limit, with_payload: true };
+    const request: Parameters<QdrantClient['query']>[1] =
+      dense && sparse.indices.length
+        ? {
+            ...base,
+            prefetch: [
+              { query: dense, using: DENSE, limit: query.limit, filter },
+              { query: sparse, using: LEXICAL, limit: query.limit, filter },
+            ],
+            query: { fusion: 'rrf' },
+            with_vector: [DENSE],
+          }
+        : dense
+          ? { ...base, query: dense, using: DENSE }
+          : { ...base, query: sparse, using: LEXICAL };
+    const result = await this.call('query', () => this.client.query(this.collection, request));
+    return result.points.map((p) => {
+      const stored = (p.vector as Record<string, unknown> | undefined)?.[DENSE];
+      const similarity = dense
+        ? Array.isArray(stored)
+          ? cosine(dense, stored as number[])
+          : request.using === DENSE
+            ? p.score
+            : undefined
+        : undefined;
+      return {
+        chunk: chunkOf(p.payload),
+        score: p.score,
+        ...(similarity === undefined ? {} : { similarity }),
+      };
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [count, docs] = await Promise.all([
+      this.call('count', () => this.client.count(this.collection, { exact: true })),
+      this.listDocuments(),
+    ]);
+    return summarize(docs, count.count);
+  }
+
+  async *exportDocuments(batchSize = 100): AsyncIterable<DocumentWrite[]> {
+    const docs = await this.listDocuments();
+    for (let i = 0; i < docs.length; i += batchSize) {
+      const batch = docs.slice(i, i + batchSize);
+      const byDoc = new Map<string, StoredChunk[]>();
+      let offset: Schemas['ExtendedPointId'] | undefined;
+      do {
+        const page = await this.call('scroll chunks', () =>
+          this.client.scroll(this.collection, {
+            filter: { must: [{ key: 'docId', match: { any: batch.map((d) => d.id) } }] },
+            limit: SCROLL_PAGE,
+            offset,
+            with_payload: true,
+            with_vector: this.dimensions > 0 ? [DENSE] : false,
+          }),
+        );
+        for (const p of page.points) {
+          const chunk: StoredChunk = chunkOf(p.payload);
+          const v = (p.vector as Record<string, unknown> | undefined)?.[DENSE];
+          if (Array.isArray(v)) chunk.vector = v as number[];
+          byDoc.set(chunk.docId, [...(byDoc.get(chunk.docId) ?? []), chunk]);
+        }
+        offset = nextOffset(page.next_page_offset);
+      } while (offset !== undefined);
+      yield batch.map((record) => ({
+        record,
+        chunks: (byDoc.get(record.id) ?? []).sort((a, b) => a.ordinal - b.ordinal),
+      }));
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.client.collectionExists(this.collection);
+  }
+
+  /** Qdrant indexes continuously; nothing to fold in. */
+  async optimize(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
