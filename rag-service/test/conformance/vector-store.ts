@@ -96,8 +96,9 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       store = await harness.open({ embeddings: 'none', dimensions: 0 });
     });
     afterEach(async () => {
-      await store.close();
-      await harness.cleanup();
+      // When setup failed there is no store to close; the setup error is the one to report.
+      await (store as VectorStore | undefined)?.close();
+      await (harness as StoreHarness | undefined)?.cleanup();
     });
 
     it('finds a document lexically, with stemming (rotating → rotate)', async () => {

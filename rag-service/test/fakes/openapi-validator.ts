@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { SERVICE_ROOT } from '../../src/config.js';
 
-/** The shared folder beside the checkout holds the official specs; tests read them from there. */
-export const SPECS_DIR = path.resolve(SERVICE_ROOT, '..', '..', 'shared', 'specs');
+/** The shared folder beside the checkout holds the official specs; tests read them there (or SHARED_DIR). */
+export const SPECS_DIR = path.join(
+  process.env.SHARED_DIR ?? path.resolve(SERVICE_ROOT, '..', '..', 'shared'),
+  'specs',
+);
 
 const INTEGER_FORMATS = ['uint', 'uint8', 'uint16', 'uint32', 'uint64', 'usize'];
 
@@ -45,6 +48,11 @@ export class OpenApiValidator {
   private readonly templates: { regex: RegExp; template: string }[];
 
   constructor(file: string) {
+    if (!existsSync(file)) {
+      throw new Error(
+        `official spec not found at ${file}: the tests read ../shared/specs beside the checkout (or set SHARED_DIR)`,
+      );
+    }
     this.spec = normalise(JSON.parse(readFileSync(file, 'utf8'))) as typeof this.spec;
     addFormats.default(this.ajv);
     for (const f of INTEGER_FORMATS)

@@ -95,6 +95,8 @@ export class QdrantTestServer {
   url = '';
   /** Answers every request with this status while set (an outage). */
   outage?: number;
+  /** Answers the next this-many requests with 503 (a passing fault). */
+  failNext = 0;
 
   constructor(readonly apiKey?: string) {}
 
@@ -138,6 +140,11 @@ export class QdrantTestServer {
     this.requests.push({ method, path: url.pathname, body });
     if (this.apiKey && req.headers['api-key'] !== this.apiKey) {
       this.send(res, 401, 'Invalid api-key');
+      return;
+    }
+    if (this.failNext > 0) {
+      this.failNext--;
+      this.send(res, 503, 'Service unavailable: injected fault');
       return;
     }
     if (this.outage) {

@@ -58,6 +58,47 @@ describe('the Qdrant spec check', () => {
     ).toEqual([]);
   });
 
+  it('the adapter retries passing faults and gives a clean error when Qdrant stays down', async () => {
+    const store = await QdrantStore.open({
+      url: server.url,
+      collection: 'k',
+      identity: { embeddings: 'none', dimensions: 0 },
+    });
+    await store.replaceDocuments([
+      {
+        record: {
+          id: 'd',
+          source: 'files',
+          title: 'T',
+          url: 'd.md',
+          hash: 'h',
+          chunks: 1,
+          indexedAt: new Date().toISOString(),
+        },
+        chunks: [
+          {
+            id: 'd#0',
+            docId: 'd',
+            ordinal: 0,
+            source: 'files',
+            title: 'T',
+            headingPath: [],
+            url: 'd.md',
+            text: 'rotate the token',
+          },
+        ],
+      },
+    ]);
+    server.failNext = 2;
+    expect((await store.search({ text: 'rotate', limit: 3 }))[0]?.chunk.id).toBe('d#0');
+    server.outage = 503;
+    await expect(store.search({ text: 'rotate', limit: 3 })).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      message: expect.stringMatching(/Qdrant \(query\).*503 after 4 attempts/),
+    });
+    server.outage = undefined;
+  });
+
   it('answers like Qdrant: 404 for a missing collection, 409 for a duplicate', async () => {
     const client = new QdrantClient({ url: server.url, checkCompatibility: false });
     await expect(client.getCollection('missing')).rejects.toMatchObject({ status: 404 });
