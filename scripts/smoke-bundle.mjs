@@ -5,8 +5,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const out = mkdtempSync(path.join(os.tmpdir(), 'kb-bundle-'));
+// Inside the repository (git-ignored): pnpm 9's deploy, given a target outside the workspace, also
+// writes bin links to the same path taken relative to the workspace root, littering its parent folder.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, '.deploy-smoke');
+rmSync(out, { recursive: true, force: true });
 const data = mkdtempSync(path.join(os.tmpdir(), 'kb-data-'));
 const port = 18000 + Math.floor(Math.random() * 1000);
 execFileSync('pnpm', ['--filter', '@kb/rag-service', 'build'], { stdio: 'inherit' });
