@@ -34,3 +34,24 @@ export function renderTable(header: string[], rows: string[][]): string {
 export function renderCode(code: string, language?: string): string {
   return '```' + (language ?? '') + '\n' + code.replace(/\n+$/, '') + '\n```';
 }
+
+/** Collects blocks while walking a tree: inline text accumulates until a block boundary flushes it. */
+export class BlockWriter {
+  readonly blocks: Block[] = [];
+  private inline = '';
+
+  text(t: string): void {
+    this.inline += t;
+  }
+
+  flush(): void {
+    const text = collapseWhitespace(this.inline);
+    if (text) this.blocks.push({ kind: 'text', text });
+    this.inline = '';
+  }
+
+  block(block: Block): void {
+    this.flush();
+    if (block.kind === 'heading' || block.text.trim()) this.blocks.push(block);
+  }
+}

@@ -2,13 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { SERVICE_ROOT } from '../../src/config.js';
+import { SHARED_DIR } from '../helpers/shared.js';
 
-/** The shared folder beside the checkout holds the official specs; tests read them there (or SHARED_DIR). */
-export const SPECS_DIR = path.join(
-  process.env.SHARED_DIR ?? path.resolve(SERVICE_ROOT, '..', '..', 'shared'),
-  'specs',
-);
+/** The official specs, read in place from the shared folder beside the checkout (or SHARED_DIR). */
+export const SPECS_DIR = path.join(SHARED_DIR, 'specs');
 
 const INTEGER_FORMATS = ['uint', 'uint8', 'uint16', 'uint32', 'uint64', 'usize'];
 

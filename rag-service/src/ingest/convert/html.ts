@@ -2,6 +2,7 @@ import { isTag, isText, type ChildNode, type Element } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import { slugify } from '../../text/slug.js';
 import {
+  BlockWriter,
   collapseWhitespace,
   renderCode,
   renderTable,
@@ -97,26 +98,6 @@ function listBlock(list: Element, depth = 0): string {
       );
     })
     .join('\n');
-}
-
-class BlockWriter {
-  readonly blocks: Block[] = [];
-  private inline = '';
-
-  text(t: string): void {
-    this.inline += t;
-  }
-
-  flush(): void {
-    const text = collapseWhitespace(this.inline);
-    if (text) this.blocks.push({ kind: 'text', text });
-    this.inline = '';
-  }
-
-  block(block: Block): void {
-    this.flush();
-    if (block.kind === 'heading' || block.text.trim()) this.blocks.push(block);
-  }
 }
 
 /** The block an element stands for on its own (heading, code, table, list), if it is one. */
