@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /** The service package's own folder: relative defaults resolve here, not against the caller's cwd. */
@@ -66,8 +67,8 @@ const Env = z.object({
   CONFLUENCE_SPACES: csv,
   DOCS_DIR: optionalText,
   REINDEX_CRON: optionalText.refine(
-    (v) => v === undefined || /^(\S+\s+){4,5}\S+$/.test(v),
-    'must be a cron expression with 5 or 6 fields',
+    (v) => v === undefined || isCronExpression(v),
+    'must be a cron expression (5 fields, or 6 with seconds)',
   ),
   API_KEYS: csv,
   ADMIN_API_KEYS: csv,
@@ -124,6 +125,15 @@ export interface Config {
   /** The budget of one chat turn (retrieval, model, retries). */
   readonly chatTimeoutMs: number;
   readonly logLevel: string;
+}
+
+function isCronExpression(expression: string): boolean {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return /^(\S+\s+){4,5}\S+$/.test(expression);
+  } catch {
+    return false;
+  }
 }
 
 /** A configuration the service cannot start with; the message names every offending variable. */

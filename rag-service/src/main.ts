@@ -5,6 +5,7 @@ import { AppError } from './errors.js';
 import { createLogger } from './logging.js';
 import { closeServer, createService } from './service.js';
 import { IndexMismatchError } from './store/vector-store.js';
+import { IndexLockedError } from './store/write-lock.js';
 
 /** `.env` in the working directory, else beside the service; real environment variables win. */
 function loadDotEnv(): void {
@@ -67,7 +68,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof IndexMismatchError || err instanceof AppError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof IndexMismatchError ||
+    err instanceof AppError ||
+    err instanceof IndexLockedError
+  ) {
     process.stderr.write(`\n${err.message}\n\n`);
   } else {
     process.stderr.write(

@@ -1,14 +1,17 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Check, Readiness, SyncSource } from '@kb/contracts';
+import { Cron } from 'croner';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { ChatService } from './chat/chat-service.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import { Indexer } from './ingest/indexer.js';
 import { JobRegistry, type JobRunner } from './ingest/jobs.js';
+import { ConfluenceSource } from './ingest/sources/confluence.js';
+import type { DocumentSourceAdapter } from './ingest/sources/source.js';
 import { FolderSource } from './ingest/sources/files.js';
 import { syncSources } from './ingest/sync.js';
 import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/uploads.js';
@@ -69,6 +72,28 @@ export async function openStore(
   return STORES[kind](config, indexIdentity(embedder), reset);
 }
 
+/** What a sync of `source` reads: the documents folder and uploads, or the Confluence spaces asked for. */
+export function sourcesFor(
+  config: Config,
+  source: SyncSource,
+  spaceKeys: readonly string[] = [],
+): DocumentSourceAdapter[] {
+  if (source === 'files') return fileSources(config);
+  const c = config.confluence;
+  if (!c)
+    throw new ConfigError(
+      'the confluence source needs CONFLUENCE_URL, CONFLUENCE_USERNAME and CONFLUENCE_API_TOKEN',
+    );
+  return [
+    new ConfluenceSource({
+      url: c.url,
+      username: c.username,
+      apiToken: c.apiToken,
+      spaceKeys: spaceKeys.length ? spaceKeys : c.spaces,
+    }),
+  ];
+}
+
 /** The documents folder and the uploads folder: the two halves of the `files` source. */
 export function fileSources(config: Config): FolderSource[] {
   return [
@@ -107,18 +132,21 @@ export async function createService(
   const indexer = new Indexer(store, models.embedder, undefined, embeddingsHealth);
   const metrics = new Metrics();
 
-  const filesRunner: JobRunner = ({ full, signal, onProgress }) =>
-    syncSources(fileSources(config), {
-      store,
-      indexer,
-      full,
-      signal,
-      log,
-      onProgress,
-      onSourceDone: (source, progress) =>
-        metrics.documentsIndexed.inc({ source: source.name }, progress.indexed),
-    });
-  const runners: Partial<Record<SyncSource, JobRunner>> = { files: filesRunner };
+  const runner =
+    (source: SyncSource): JobRunner =>
+    ({ full, spaceKeys, signal, onProgress }) =>
+      syncSources(sourcesFor(config, source, spaceKeys), {
+        store,
+        indexer,
+        full,
+        signal,
+        log,
+        onProgress,
+        onSourceDone: (s, progress) => metrics.documentsIndexed.inc({ source: s.name }, progress.indexed),
+      });
+  const confluence = config.confluence;
+  const runners: Partial<Record<SyncSource, JobRunner>> = { files: runner('files') };
+  if (confluence) runners.confluence = runner('confluence');
   const jobs = await JobRegistry.open(config.dataDir, runners, log);
 
   const chat = new ChatService({
@@ -182,9 +210,21 @@ export async function createService(
     store,
     metrics,
     readiness,
-    defaultSource: 'files',
+    defaultSource: confluence ? 'confluence' : 'files',
     version: SERVICE_VERSION,
   });
+
+  // Scheduled incremental syncs; a tick while a job runs is skipped, not queued.
+  const schedule = config.reindexCron
+    ? new Cron(config.reindexCron, { protect: true }, () => {
+        try {
+          const job = jobs.start({ source: confluence ? 'confluence' : 'files' });
+          log.info({ jobId: job.id, cron: config.reindexCron }, 'scheduled sync started');
+        } catch (err) {
+          log.info({ err: (err as Error).message }, 'scheduled sync skipped');
+        }
+      })
+    : undefined;
 
   return {
     app,
@@ -205,6 +245,7 @@ export async function createService(
       return job.id;
     },
     async close() {
+      schedule?.stop();
       await jobs.close();
       await store.close();
     },

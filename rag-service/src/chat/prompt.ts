@@ -1,6 +1,6 @@
 import type { ChatTurn } from '@kb/contracts';
 import type { ModelMessage } from '../models/chat-model.js';
-import { BREADCRUMB } from '../store/lance-rows.js';
+import { BREADCRUMB, breadcrumbOf } from '../store/lance-rows.js';
 import { countTokens, truncateTokens } from '../text/tokens.js';
 import type { GroundedQuestion, NumberedPassage } from './answerer.js';
 
@@ -31,7 +31,7 @@ export function neutralise(text: string): string {
 }
 
 function passageBlock(p: NumberedPassage): string {
-  const where = [p.chunk.title, ...p.chunk.headingPath.filter((h) => h !== p.chunk.title)].join(BREADCRUMB);
+  const where = breadcrumbOf(p.chunk).join(BREADCRUMB);
   return `[${p.n}] ${neutralise(where)}\n${neutralise(p.chunk.text)}`;
 }
 

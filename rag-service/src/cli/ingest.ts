@@ -6,7 +6,8 @@ import { Indexer } from '../ingest/indexer.js';
 import { syncSources } from '../ingest/sync.js';
 import { createLogger } from '../logging.js';
 import { createModels } from '../models/registry.js';
-import { fileSources, openStore } from '../service.js';
+import { openStore, sourcesFor } from '../service.js';
+import { IndexMismatchError } from '../store/vector-store.js';
 
 export const INGEST_HELP = `Usage: pnpm ingest [options]
 
@@ -15,9 +16,12 @@ are skipped; documents gone from the source are removed. Uses the same configura
 .env) as the service. Prefer the admin API while the service runs: one writer at a time is safest.
 
 Options:
-  --source <files>    the source to sync (default: files, the documents folder and uploads)
+  --source <name>     files (the documents folder and uploads) or confluence
+                      (default: confluence when configured, else files)
+  --spaces <A,B>      Confluence space keys to sync (default: CONFLUENCE_SPACES, or all readable)
   --dir <folder>      index this folder instead of DOCS_DIR (files source only)
-  --full              re-index every document; also rebuilds an index made by another embedding model
+  --full              re-index every document, and confirm removals the deletion guard stopped;
+                      also rebuilds an index made by another embedding model
   -h, --help          show this help
 `;
 
@@ -35,27 +39,38 @@ export async function ingest(
   const { values } = parseArgs({
     args: argv,
     options: {
-      source: { type: 'string', default: 'files' },
+      source: { type: 'string' },
       dir: { type: 'string' },
+      spaces: { type: 'string' },
       full: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
-  if (values.source !== 'files') {
-    throw new Error(`--source ${values.source} is not available: this version syncs the files source only`);
-  }
   const config: Config = loadConfig({
     ...env,
     ...(values.dir ? { DOCS_DIR: path.resolve(values.dir) } : {}),
   });
+  const source = values.source ?? (config.confluence ? 'confluence' : 'files');
+  if (source !== 'files' && source !== 'confluence')
+    throw new Error(`--source must be files or confluence, not "${source}"`);
+  const spaceKeys = (values.spaces ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const sources = sourcesFor(config, source, spaceKeys);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const models = await createModels(config, log);
-  const store = await openStore(config, models.embedder, values.full);
+  const store = await openStore(config, models.embedder).catch(async (err: unknown) => {
+    // Only a full rebuild may replace an index made by another embedding model; every source must then be synced.
+    if (!(err instanceof IndexMismatchError) || !values.full) throw err;
+    log.warn('the index was built by another embedding model: rebuilding it; sync every source again');
+    return openStore(config, models.embedder, true);
+  });
   const indexer = new Indexer(store, models.embedder);
   const started = Date.now();
   try {
-    const progress = await syncSources(fileSources(config), {
+    const progress = await syncSources(sources, {
       store,
       indexer,
       full: values.full,

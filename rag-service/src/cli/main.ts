@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, SERVICE_ROOT } from '../config.js';
 import { IndexMismatchError } from '../store/vector-store.js';
+import { IndexLockedError } from '../store/write-lock.js';
 import { INGEST_HELP, ingest } from './ingest.js';
 import { MIGRATE_HELP, migrateToQdrant } from './migrate.js';
 import { ProgressBar, summaryTable } from './progress-bar.js';
@@ -80,6 +81,7 @@ main(process.argv.slice(2)).then(
     const expected =
       err instanceof ConfigError ||
       err instanceof IndexMismatchError ||
+      err instanceof IndexLockedError ||
       (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
     const text = err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
     process.stderr.write(`\n${text}\n`);

@@ -39,7 +39,7 @@ export async function migrateToQdrant(
   if (!identity) throw new Error(`no embedded index in ${dir}: nothing to copy`);
 
   const started = Date.now();
-  const source = await EmbeddedStore.open({ dir, identity });
+  const source = await EmbeddedStore.open({ dir, identity, readOnly: true });
   const target = await QdrantStore.open({
     url: config.qdrant.url,
     apiKey: config.qdrant.apiKey,

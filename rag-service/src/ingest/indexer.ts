@@ -24,7 +24,9 @@ export function chunksOf(
     ordinal: draft.ordinal,
     source: doc.source,
     title: loaded.title,
-    headingPath: draft.headingPath,
+    headingPath: loaded.breadcrumb
+      ? [...loaded.breadcrumb, loaded.title, ...draft.headingPath.filter((h) => h !== loaded.title)]
+      : draft.headingPath,
     url: draft.anchor ? `${loaded.url}#${draft.anchor}` : loaded.url,
     text: draft.text,
     spaceKey: loaded.spaceKey,

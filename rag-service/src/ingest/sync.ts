@@ -1,6 +1,6 @@
 import type { JobProgress } from '@kb/contracts';
 import type { Logger } from 'pino';
-import type { VectorStore } from '../store/vector-store.js';
+import type { DocumentRecord, VectorStore } from '../store/vector-store.js';
 import { addProgress } from './progress.js';
 import type { Indexer, IndexableDocument, WriteOutcome } from './indexer.js';
 import type { DocumentSourceAdapter } from './sources/source.js';
@@ -9,11 +9,36 @@ export interface SyncOptions {
   source: DocumentSourceAdapter;
   store: VectorStore;
   indexer: Indexer;
-  /** Re-index every document even if unchanged. */
+  /** Re-index every document even if unchanged (and confirm mass removals). */
   full?: boolean;
+  /** Largest share of a space (or of the source) one incremental run may remove before it stops instead. */
+  maxDeleteShare?: number;
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
   log?: Logger;
+}
+
+export const DEFAULT_MAX_DELETE_SHARE = 0.5;
+/** Below this many documents a group is too small for a share to mean anything. */
+const GUARD_MIN_DOCUMENTS = 10;
+
+/** A run that would remove an implausible share of a space, which usually means a broken listing. */
+export class MassDeletionError extends Error {
+  override readonly name = 'MassDeletionError';
+}
+
+function guardMassDeletion(known: DocumentRecord[], gone: DocumentRecord[], maxShare: number): void {
+  const group = (d: DocumentRecord) => d.spaceKey ?? '';
+  for (const key of new Set(gone.map(group))) {
+    const total = known.filter((d) => group(d) === key).length;
+    const removed = gone.filter((d) => group(d) === key).length;
+    if (total >= GUARD_MIN_DOCUMENTS && removed / total > maxShare) {
+      throw new MassDeletionError(
+        `stopped before removing ${removed} of ${total} documents${key ? ` of space ${key}` : ''} (more than ${Math.round(maxShare * 100)}%): ` +
+          'nothing was deleted. If the source really lost them, run a full reindex ({"full": true}) to confirm.',
+      );
+    }
+  }
 }
 
 /**
@@ -37,8 +62,16 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   const items = await source.list(signal);
   progress.discovered = items.length;
   report();
-  const known = new Map((await store.listDocuments(source.name)).map((d) => [d.id, d]));
+  const inScope = (await store.listDocuments(source.name)).filter((d) => source.covers?.(d) ?? true);
+  const known = new Map(inScope.map((d) => [d.id, d]));
+  const listed = new Set(items.map((i) => i.id));
+  const gone = [...known.values()].filter((d) => !listed.has(d.id));
+  if (!options.full) guardMassDeletion(inScope, gone, options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE);
 
+  await source.prefetch?.(
+    items.filter((item) => options.full || known.get(item.id)?.hash !== item.hash),
+    signal,
+  );
   const writer = indexer.writer(signal);
   const account = (outcome: WriteOutcome) => {
     progress.indexed += outcome.written.length;
@@ -80,10 +113,8 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   }
   account(await writer.flush(true));
 
-  const listed = new Set(items.map((i) => i.id));
-  const gone = [...known.keys()].filter((id) => !listed.has(id));
   signal?.throwIfAborted();
-  await store.deleteDocuments(gone);
+  await store.deleteDocuments(gone.map((d) => d.id));
   progress.deleted += gone.length;
   report();
   await store.optimize();

@@ -3,6 +3,13 @@ import { AppError } from '../errors.js';
 
 export interface RetryPolicy {
   attempts: number;
+  /**
+   * Attempts allowed for 429s, when more than `attempts`: a rate limit with Retry-After is the server saying
+   * when to come back, not a failure, so a storm of them should be waited out (within any deadline).
+   */
+  rateLimitAttempts?: number;
+  /** Attempts allowed when the server cannot be reached at all (no HTTP status), when fewer than `attempts`. */
+  networkAttempts?: number;
   baseDelayMs: number;
   maxDelayMs: number;
   /** Gives up on one attempt after this long (a hung connection), then retries. */
@@ -38,7 +45,14 @@ function header(headers: unknown, name: string): string | undefined {
 
 /** `Retry-After` (seconds or an HTTP date), `retry-after-ms`, or Google's RetryInfo `retryDelay: "1.5s"`. */
 export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
-  const e = err as { headers?: unknown; response?: { headers?: unknown }; errorDetails?: unknown };
+  const e = err as {
+    headers?: unknown;
+    response?: { headers?: unknown };
+    errorDetails?: unknown;
+    retryAfterMs?: unknown;
+  };
+  // confluence.js parses Retry-After itself and keeps only the milliseconds.
+  if (typeof e.retryAfterMs === 'number') return e.retryAfterMs;
   const headers = e.headers ?? e.response?.headers;
   const ms = header(headers, 'retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Number(ms);
@@ -72,7 +86,11 @@ export function classify(err: unknown): Failure {
   const status = typeof raw === 'number' ? raw : undefined;
   if (status !== undefined)
     return { retryable: RETRYABLE_STATUS.has(status), status, retryAfterMs: retryAfterMs(err) };
-  if (e.name === 'TimeoutError' || e.name === 'EmptyEmbeddingError') return { retryable: true };
+  // Qdrant's client turns a 429 into an error that keeps only the Retry-After seconds.
+  const qdrantRetryAfter = (err as { retry_after?: unknown }).retry_after;
+  if (typeof qdrantRetryAfter === 'number')
+    return { retryable: true, status: 429, retryAfterMs: qdrantRetryAfter * 1000 };
+  if (/Timeout/.test(e.name ?? '') || e.name === 'EmptyEmbeddingError') return { retryable: true };
   const text = `${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''} ${(e.cause as { code?: string } | undefined)?.code ?? ''}`;
   return { retryable: NETWORK_CODES.test(text) };
 }
@@ -122,6 +140,8 @@ export async function withRetry<T>(
 ): Promise<T> {
   const { policy, signal } = options;
   const random = options.random ?? Math.random;
+  // Each kind of failure has its own budget: waiting out rate limits must not use up the retries for outages.
+  const used = { rateLimit: 0, network: 0, other: 0 };
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     const attemptSignal = policy.attemptTimeoutMs
@@ -137,7 +157,15 @@ export async function withRetry<T>(
       if (signal?.aborted) throw err;
       if (err instanceof AppError) throw err;
       failure = attemptSignal?.aborted ? { retryable: true } : classify(err);
-      if (!failure.retryable || attempt >= policy.attempts) throw unavailable(options.what, failure, attempt);
+      const kind = failure.status === 429 ? 'rateLimit' : failure.status === undefined ? 'network' : 'other';
+      used[kind]++;
+      const budget =
+        kind === 'rateLimit'
+          ? Math.max(policy.attempts, policy.rateLimitAttempts ?? 0)
+          : kind === 'network'
+            ? Math.min(policy.attempts, policy.networkAttempts ?? policy.attempts)
+            : policy.attempts;
+      if (!failure.retryable || used[kind] >= budget) throw unavailable(options.what, failure, attempt);
     }
     const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
     const delay = failure.retryAfterMs ?? backoff;

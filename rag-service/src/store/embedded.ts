@@ -13,6 +13,7 @@ import {
   toDocumentRow,
 } from './lance-rows.js';
 import { SerialQueue } from './serial.js';
+import { WriteLock } from './write-lock.js';
 import { summarize } from './stats.js';
 import { filterPredicate, literal } from './sql.js';
 import {
@@ -30,6 +31,7 @@ import {
 const CHUNKS = 'chunks';
 const DOCUMENTS = 'documents';
 const META_FILE = 'index.json';
+const LOCK_FILE = 'write.lock';
 const SCHEMA_VERSION = 1;
 /** Documents per delete predicate: keeps SQL predicates to a size the planner handles quickly. */
 const PREDICATE_BATCH = 200;
@@ -54,6 +56,8 @@ export interface EmbeddedStoreOptions {
   identity: IndexIdentity;
   /** Drop whatever index is there and start empty (a full reindex with a new embedder). */
   reset?: boolean;
+  /** Open for reading only (a copy to Qdrant): takes no writer lock. */
+  readOnly?: boolean;
 }
 
 /**
@@ -71,6 +75,7 @@ export class EmbeddedStore implements VectorStore {
     private readonly chunks: lancedb.Table,
     private readonly documents: lancedb.Table,
     private readonly dimensions: number,
+    private readonly lock: WriteLock | undefined,
   ) {}
 
   /** The identity recorded in an index folder, if there is an index there. */
@@ -80,8 +85,24 @@ export class EmbeddedStore implements VectorStore {
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-    const { dir, identity } = options;
+    const { dir } = options;
     await mkdir(dir, { recursive: true });
+    const lock = options.readOnly
+      ? undefined
+      : await WriteLock.acquire(path.join(dir, LOCK_FILE), process.argv.slice(1).join(' '));
+    try {
+      return await EmbeddedStore.openLocked(options, lock);
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  private static async openLocked(
+    options: EmbeddedStoreOptions,
+    lock: WriteLock | undefined,
+  ): Promise<EmbeddedStore> {
+    const { dir, identity } = options;
     const db = await lancedb.connect(dir);
     const existing = await readMeta(dir);
     if (options.reset) {
@@ -111,7 +132,7 @@ export class EmbeddedStore implements VectorStore {
         createdAt: new Date().toISOString(),
       });
     }
-    const store = new EmbeddedStore(dir, db, chunks, documents, identity.dimensions);
+    const store = new EmbeddedStore(dir, db, chunks, documents, identity.dimensions, lock);
     store.ftsReady = (await chunks.listIndices()).some((i) => i.columns.includes('content'));
     return store;
   }
@@ -254,6 +275,7 @@ export class EmbeddedStore implements VectorStore {
       this.chunks.close();
       this.documents.close();
       this.db.close();
+      await this.lock?.release();
     });
   }
 

@@ -45,14 +45,19 @@ export const documentSchema = new Schema([
   new Field('indexedAt', new Utf8(), false),
 ]);
 
+/** Where a chunk sits, outermost first, naming its document once: `Space › Parent › Page › Section`. */
+export function breadcrumbOf(chunk: Pick<StoredChunk, 'title' | 'headingPath'>): string[] {
+  return chunk.headingPath.includes(chunk.title) ? chunk.headingPath : [chunk.title, ...chunk.headingPath];
+}
+
 /** The passage as a model should read it (for embeddings): its breadcrumb, then its text. */
 export function indexedContent(chunk: Pick<StoredChunk, 'title' | 'headingPath' | 'text'>): string {
-  return [[chunk.title, ...chunk.headingPath].join(BREADCRUMB), chunk.text].join('\n');
+  return [breadcrumbOf(chunk).join(BREADCRUMB), chunk.text].join('\n');
 }
 
 /**
- * The text the lexical index sees. Section headings are repeated once: a single-field BM25 index has no
- * field boosts, and a heading names what its section is about better than any sentence in it.
+ * The text the lexical index sees. The breadcrumb below the title is repeated once: a single-field BM25
+ * index has no field boosts, and a heading names what its section is about better than any sentence in it.
  */
 export function lexicalContent(chunk: Pick<StoredChunk, 'title' | 'headingPath' | 'text'>): string {
   const headings = chunk.headingPath.filter((h) => h !== chunk.title).join(BREADCRUMB);

@@ -10,6 +10,8 @@ export class HashingEmbedder implements Embedder {
   readonly id: string;
   calls = 0;
   texts = 0;
+  /** Milliseconds each batch takes, to give tests a window in which work is under way. */
+  delayMs = 0;
 
   constructor(
     readonly dimensions = 256,
@@ -20,6 +22,7 @@ export class HashingEmbedder implements Embedder {
   }
 
   async embedBatch(texts: string[]): Promise<number[][]> {
+    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     this.calls++;
     this.texts += texts.length;
     return texts.map((t) => this.vector(t));

@@ -38,7 +38,14 @@ export class OpenApiValidator {
   private readonly spec: {
     paths: Record<
       string,
-      Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>
+      Record<
+        string,
+        {
+          requestBody?: { content?: Record<string, { schema?: unknown }> };
+          parameters?: { name?: string; in?: string; schema?: { type?: string } }[];
+          responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+        }
+      >
     >;
   };
   private readonly compiled = new Map<string, ValidateFunction | null>();
@@ -72,6 +79,75 @@ export class OpenApiValidator {
     return matches.sort(
       (a, b) => (a.template.match(/\{/g)?.length ?? 0) - (b.template.match(/\{/g)?.length ?? 0),
     )[0]?.template;
+  }
+
+  private compile(key: string, pointer: string): ValidateFunction {
+    let fn = this.compiled.get(key);
+    if (!fn) {
+      fn = this.ajv.compile({ $ref: pointer });
+      this.compiled.set(key, fn);
+    }
+    return fn;
+  }
+
+  private static pointer(template: string, ...rest: string[]): string {
+    return `spec#/paths/${template.replace(/~/g, '~0').replace(/\//g, '~1')}/${rest.map((r) => r.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+  }
+
+  /** Problems with a request's query string: unknown parameters, or values outside their schema. */
+  validateQuery(method: string, urlPath: string, query: URLSearchParams): string[] {
+    const template = this.route(urlPath);
+    const op = template ? this.spec.paths[template]?.[method.toLowerCase()] : undefined;
+    if (!template || !op) return [`no such operation in the spec: ${method} ${urlPath}`];
+    const params = op.parameters ?? [];
+    const errors: string[] = [];
+    for (const name of new Set(query.keys())) {
+      const index = params.findIndex((p) => p.in === 'query' && p.name === name);
+      const param = params[index];
+      if (!param) {
+        errors.push(`unknown query parameter "${name}"`);
+        continue;
+      }
+      const raw = query.getAll(name);
+      const type = param.schema?.type;
+      const value =
+        type === 'array'
+          ? raw.flatMap((v) => v.split(','))
+          : type === 'integer' || type === 'number'
+            ? Number(raw[0])
+            : type === 'boolean'
+              ? raw[0] === 'true'
+              : raw[0];
+      const fn = this.compile(
+        `${method} ${template} ?${name}`,
+        OpenApiValidator.pointer(template, method.toLowerCase(), 'parameters', String(index), 'schema'),
+      );
+      if (!fn(value))
+        errors.push(`query ${name}=${raw.join(',')}: ${(fn.errors ?? []).map((e) => e.message).join('; ')}`);
+    }
+    return errors;
+  }
+
+  /** Problems with a response body the spec describes for that status. */
+  validateResponse(method: string, urlPath: string, status: number, body: unknown): string[] {
+    const template = this.route(urlPath);
+    const op = template ? this.spec.paths[template]?.[method.toLowerCase()] : undefined;
+    if (!template || !op?.responses?.[String(status)]?.content?.['application/json']?.schema) return [];
+    const fn = this.compile(
+      `${method} ${template} =>${status}`,
+      OpenApiValidator.pointer(
+        template,
+        method.toLowerCase(),
+        'responses',
+        String(status),
+        'content',
+        'application/json',
+        'schema',
+      ),
+    );
+    return fn(body)
+      ? []
+      : (fn.errors ?? []).map((e) => `response ${e.instancePath || '(body)'} ${e.message ?? ''}`);
   }
 
   /** The problems with a request body, or an empty list when it conforms. */

@@ -24,7 +24,8 @@ describe('ingest', () => {
         indexed: 2,
         unchanged: 0,
       });
-      await expect(ingest(['--source', 'confluence'], env)).rejects.toThrow(/not available/);
+      await expect(ingest(['--source', 'confluence'], env)).rejects.toThrow(/needs CONFLUENCE_URL/);
+      await expect(ingest(['--source', 'sharepoint'], env)).rejects.toThrow(/files or confluence/);
       await expect(ingest(['--bogus'], env)).rejects.toThrow(/bogus/);
     } finally {
       await tmp.remove();

@@ -1,6 +1,5 @@
 import { isCDATA, isTag, isText, type ChildNode, type Element } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { slugify } from '../../text/slug.js';
 import {
   BlockWriter,
   collapseWhitespace,
@@ -62,6 +61,11 @@ const BLOCK_CONTAINERS = new Set([
 const children = (el: Element) => el.children;
 const childTags = (el: Element, name?: string) =>
   el.children.filter((c): c is Element => isTag(c) && (!name || c.name === name));
+
+/** Confluence Cloud's heading anchor: the heading text with runs of spaces as dashes. */
+export function confluenceAnchor(heading: string): string {
+  return encodeURIComponent(heading.trim().replace(/\s+/g, '-')).replace(/%2D/g, '-');
+}
 
 function parameter(macro: Element, name: string): string | undefined {
   const p = childTags(macro, 'ac:parameter').find((c) => c.attribs['ac:name'] === name);
@@ -260,7 +264,7 @@ function walk(node: ChildNode, out: BlockWriter): void {
   const heading = /^h([1-6])$/.exec(node.name);
   if (heading) {
     const text = collapseWhitespace(node.children.map(inline).join(''));
-    if (text) out.block({ kind: 'heading', level: Number(heading[1]), text, anchor: slugify(text) });
+    if (text) out.block({ kind: 'heading', level: Number(heading[1]), text, anchor: confluenceAnchor(text) });
     return;
   }
   switch (node.name) {

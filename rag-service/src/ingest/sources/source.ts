@@ -1,3 +1,4 @@
+import type { DocumentRecord } from '../../store/vector-store.js';
 import type { DocumentSource } from '@kb/contracts';
 import type { StructuredDocument } from '../structured.js';
 
@@ -7,6 +8,8 @@ export interface LoadedDocument {
   /** Link to the document itself; a chunk adds its heading anchor. */
   url: string;
   structured: StructuredDocument;
+  /** Where the document sits, outermost first (Confluence: space, then ancestor pages). */
+  breadcrumb?: string[];
   spaceKey?: string;
   pageId?: string;
   version?: number;
@@ -24,4 +27,11 @@ export interface SourceItem {
 export interface DocumentSourceAdapter {
   readonly name: DocumentSource;
   list(signal?: AbortSignal): Promise<SourceItem[]>;
+  /**
+   * Whether an indexed document falls in what the last `list` covered (say, the spaces synced), so a sync
+   * of some spaces never removes another's documents. Absent: the listing covers the whole source.
+   */
+  covers?(record: DocumentRecord): boolean;
+  /** Told which listed items will be loaded, before the first load, so it can fetch them in bulk. */
+  prefetch?(items: readonly SourceItem[], signal?: AbortSignal): Promise<void>;
 }

@@ -1,0 +1,363 @@
+import { createV2Client } from 'confluence.js/v2';
+import { convertStorage } from '../convert/confluence-storage.js';
+import { withRetry, type RetryPolicy } from '../../models/retry.js';
+import { RateGate } from './rate-gate.js';
+import type { DocumentRecord } from '../../store/vector-store.js';
+import type { DocumentSourceAdapter, LoadedDocument, SourceItem } from './source.js';
+
+export interface ConfluenceOptions {
+  /** Site root, e.g. https://example.atlassian.net (no /wiki). */
+  url: string;
+  username: string;
+  apiToken: string;
+  /** Space keys to index; empty means every space the account can read. */
+  spaceKeys: readonly string[];
+  /** Calls per second and in flight; Atlassian's Cloud limits are per user and per site. */
+  perSecond?: number;
+  concurrency?: number;
+  retry?: RetryPolicy;
+}
+
+/** A listing or fetch that failed for a reason the operator must fix; the job fails with this message. */
+export class ConfluenceSourceError extends Error {
+  override readonly name = 'ConfluenceSourceError';
+}
+
+interface Space {
+  id: string;
+  key: string;
+  name: string;
+}
+
+interface Content {
+  id: string;
+  title: string;
+  parentId?: string | null;
+  kind: 'page' | 'blogpost';
+  version: number;
+  webui?: string;
+}
+
+interface Page<T> {
+  results?: T[];
+  _links?: { next?: string; base?: string };
+}
+
+const PAGE_SIZE = 250;
+const RETRY: RetryPolicy = {
+  attempts: 8,
+  rateLimitAttempts: 100,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  attemptTimeoutMs: 60_000,
+};
+/** The first call: a site that cannot be reached at all is a configuration error, reported quickly. */
+const FIRST_CALL: RetryPolicy = { ...RETRY, networkAttempts: 3, maxDelayMs: 2000, attemptTimeoutMs: 20_000 };
+/** From this many changed pages in a space, re-listing the space with bodies beats one request per page. */
+const BULK_THRESHOLD = 20;
+
+/** The `cursor` of a `_links.next` URL; the API says to follow it rather than compute offsets. */
+export function nextCursor(next: string | undefined): string | undefined {
+  if (!next) return undefined;
+  return new URL(next, 'https://x.invalid').searchParams.get('cursor') ?? undefined;
+}
+
+function explain(err: unknown, site: string): Error {
+  const e = err as { status?: number; message?: string; cause?: { code?: string } };
+  // Our AppError carries the upstream status in its details; its own status is the HTTP one we answer with.
+  const status = (err as { details?: { status?: number } }).details?.status ?? e.status;
+  if (status === 401)
+    return new ConfluenceSourceError(
+      `Confluence at ${site} rejected the credentials (401): check CONFLUENCE_USERNAME and CONFLUENCE_API_TOKEN`,
+    );
+  if (status === 403)
+    return new ConfluenceSourceError(`the Confluence account may not read this content (403)`);
+  if (status === 404)
+    return new ConfluenceSourceError(
+      `Confluence at ${site} answered 404: check CONFLUENCE_URL (the site root, without /wiki)`,
+    );
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Confluence Cloud through the official v2 REST API (confluence.js): pages and blog posts of the chosen
+ * spaces. Listing asks only for ids, titles, parents and version numbers — bodies are fetched only for
+ * what changed — and breadcrumbs are built from the listing's parent ids, without extra calls.
+ */
+export class ConfluenceSource implements DocumentSourceAdapter {
+  readonly name = 'confluence' as const;
+  private readonly client;
+  private readonly gate: RateGate;
+  private readonly retry: RetryPolicy;
+  private base: string;
+  private listedSpaces = new Set<string>();
+  /** Bodies fetched in bulk by `prefetch`, by content id and version; `load` takes them from here. */
+  private readonly bodies = new Map<
+    string,
+    { version: number; title: string; storage: string; webui?: string }
+  >();
+  private readonly spaceOf = new Map<string, { space: Space; content: Content }>();
+
+  constructor(private readonly options: ConfluenceOptions) {
+    this.client = createV2Client({
+      host: options.url,
+      auth: { type: 'basic', email: options.username, apiToken: options.apiToken },
+      retry: { maxAttempts: 1 },
+    });
+    this.gate = new RateGate(options.perSecond ?? 10, options.concurrency ?? 4);
+    this.retry = options.retry ?? RETRY;
+    this.base = `${options.url.replace(/\/+$/, '')}/wiki`;
+  }
+
+  private call<T>(
+    what: string,
+    operation: () => Promise<T>,
+    signal?: AbortSignal,
+    policy = this.retry,
+  ): Promise<T> {
+    return withRetry(() => this.gate.run(operation), {
+      policy,
+      what: `Confluence (${what})`,
+      signal,
+      onRetry: (_attempt, delayMs, failure) => {
+        if (failure.status === 429) this.gate.pause(delayMs);
+      },
+    }).catch((err: unknown) => {
+      throw explain(err, this.options.url);
+    });
+  }
+
+  private async all<T>(
+    what: string,
+    fetchPage: (cursor?: string) => Promise<Page<T>>,
+    signal?: AbortSignal,
+    policy?: RetryPolicy,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      signal?.throwIfAborted();
+      const page = await this.call(
+        what,
+        () => fetchPage(cursor),
+        signal,
+        items.length ? this.retry : (policy ?? this.retry),
+      );
+      items.push(...(page.results ?? []));
+      if (page._links?.base) this.base = page._links.base;
+      cursor = nextCursor(page._links?.next);
+    } while (cursor);
+    return items;
+  }
+
+  private async spaces(signal?: AbortSignal): Promise<Space[]> {
+    const keys = [...this.options.spaceKeys];
+    const found = await this.all<{ id?: string; key?: string; name?: string }>(
+      'spaces',
+      (cursor) =>
+        this.client.space.getSpaces({
+          ...(keys.length ? { keys } : {}),
+          cursor,
+          limit: PAGE_SIZE,
+        }),
+      signal,
+      FIRST_CALL,
+    );
+    const spaces = found
+      .filter((s): s is Space => !!s.id && !!s.key)
+      .map((s) => ({ id: s.id, key: s.key, name: s.name || s.key }));
+    const missing = keys.filter((k) => !spaces.some((s) => s.key === k));
+    if (missing.length) {
+      throw new ConfluenceSourceError(
+        `Confluence space${missing.length > 1 ? 's' : ''} not found or not readable by this account: ${missing.join(', ')}`,
+      );
+    }
+    return spaces;
+  }
+
+  private async contents(space: Space, signal?: AbortSignal): Promise<Content[]> {
+    type Listed = {
+      id?: string;
+      title?: string;
+      parentId?: string | null;
+      version?: { number?: number } | null;
+      _links?: { webui?: string };
+    };
+    const map =
+      (kind: Content['kind']) =>
+      (r: Listed): Content => ({
+        id: String(r.id),
+        title: r.title ?? '(untitled)',
+        parentId: r.parentId,
+        kind,
+        version: r.version?.number ?? 0,
+        webui: r._links?.webui,
+      });
+    const id = Number(space.id);
+    const pages = await this.all<Listed>(
+      'pages',
+      (cursor) =>
+        this.client.page.getPagesInSpace({ id, cursor, limit: PAGE_SIZE, status: ['current'] }) as Promise<
+          Page<Listed>
+        >,
+      signal,
+    );
+    const posts = await this.all<Listed>(
+      'blog posts',
+      (cursor) =>
+        this.client.blogPost.getBlogPostsInSpace({
+          id,
+          cursor,
+          limit: PAGE_SIZE,
+          status: ['current'],
+        }) as Promise<Page<Listed>>,
+      signal,
+    );
+    return [...pages.map(map('page')), ...posts.map(map('blogpost'))];
+  }
+
+  covers(record: DocumentRecord): boolean {
+    return record.spaceKey !== undefined && this.listedSpaces.has(record.spaceKey);
+  }
+
+  async list(signal?: AbortSignal): Promise<SourceItem[]> {
+    const items: SourceItem[] = [];
+    const spaces = await this.spaces(signal);
+    this.listedSpaces = new Set(spaces.map((s) => s.key));
+    for (const space of spaces) {
+      const contents = await this.contents(space, signal);
+      const byId = new Map(contents.map((c) => [c.id, c]));
+      const ancestors = (c: Content): string[] => {
+        const path: string[] = [];
+        const seen = new Set<string>();
+        for (
+          let p = c.parentId ? byId.get(c.parentId) : undefined;
+          p && !seen.has(p.id);
+          p = p.parentId ? byId.get(p.parentId) : undefined
+        ) {
+          seen.add(p.id);
+          path.unshift(p.title);
+        }
+        return path;
+      };
+      for (const c of contents) {
+        this.spaceOf.set(`confluence:${c.kind}:${c.id}`, { space, content: c });
+        items.push({
+          id: `confluence:${c.kind}:${c.id}`,
+          // The version number changes with every edit, so listing alone tells what changed.
+          hash: `v${c.version}`,
+          load: (s) => this.load(space, c, ancestors(c), s),
+        });
+      }
+    }
+    return items;
+  }
+
+  async prefetch(items: readonly SourceItem[], signal?: AbortSignal): Promise<void> {
+    type Listed = {
+      id?: string;
+      title?: string;
+      version?: { number?: number } | null;
+      body?: { storage?: { value?: string } | null } | null;
+      _links?: { webui?: string };
+    };
+    const bySpace = new Map<Space, Set<Content['kind']>>();
+    const count = new Map<Space, number>();
+    for (const item of items) {
+      const at = this.spaceOf.get(item.id);
+      if (!at) continue;
+      count.set(at.space, (count.get(at.space) ?? 0) + 1);
+      bySpace.set(at.space, (bySpace.get(at.space) ?? new Set()).add(at.content.kind));
+    }
+    for (const [space, kinds] of bySpace) {
+      if ((count.get(space) ?? 0) < BULK_THRESHOLD) continue;
+      const id = Number(space.id);
+      const keep = (r: Listed) => {
+        if (r.id && r.body?.storage?.value !== undefined) {
+          this.bodies.set(r.id, {
+            version: r.version?.number ?? 0,
+            title: r.title ?? '',
+            storage: r.body.storage.value ?? '',
+            webui: r._links?.webui,
+          });
+        }
+      };
+      if (kinds.has('page')) {
+        (
+          await this.all<Listed>(
+            'pages with bodies',
+            (cursor) =>
+              this.client.page.getPagesInSpace({
+                id,
+                cursor,
+                limit: PAGE_SIZE,
+                status: ['current'],
+                bodyFormat: 'storage',
+              }) as Promise<Page<Listed>>,
+            signal,
+          )
+        ).forEach(keep);
+      }
+      if (kinds.has('blogpost')) {
+        (
+          await this.all<Listed>(
+            'blog posts with bodies',
+            (cursor) =>
+              this.client.blogPost.getBlogPostsInSpace({
+                id,
+                cursor,
+                limit: PAGE_SIZE,
+                status: ['current'],
+                bodyFormat: 'storage',
+              }) as Promise<Page<Listed>>,
+            signal,
+          )
+        ).forEach(keep);
+      }
+    }
+  }
+
+  private async load(
+    space: Space,
+    c: Content,
+    ancestors: string[],
+    signal?: AbortSignal,
+  ): Promise<LoadedDocument> {
+    type Full = {
+      title?: string;
+      version?: { number?: number } | null;
+      body?: { storage?: { value?: string } | null } | null;
+      _links?: { webui?: string };
+    };
+    const id = Number(c.id);
+    const cached = this.bodies.get(c.id);
+    this.bodies.delete(c.id);
+    const full: Full =
+      cached && cached.version >= c.version
+        ? {
+            title: cached.title,
+            version: { number: cached.version },
+            body: { storage: { value: cached.storage } },
+            _links: { webui: cached.webui },
+          }
+        : ((await this.call(
+            c.kind,
+            () =>
+              c.kind === 'page'
+                ? this.client.page.getPageById({ id, bodyFormat: 'storage' })
+                : this.client.blogPost.getBlogPostById({ id, bodyFormat: 'storage' }),
+            signal,
+          )) as Full);
+    const title = full.title ?? c.title;
+    const webui = full._links?.webui ?? c.webui ?? `/spaces/${space.key}/pages/${c.id}`;
+    return {
+      title,
+      url: `${this.base}${webui}`,
+      structured: convertStorage(full.body?.storage?.value ?? '', title),
+      breadcrumb: [space.name, ...ancestors],
+      spaceKey: space.key,
+      pageId: c.id,
+      version: full.version?.number ?? c.version,
+    };
+  }
+}

@@ -1,0 +1,271 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OpenApiValidator, SPECS_DIR, type Violation } from './openapi-validator.js';
+
+export interface TestSpace {
+  id: string;
+  key: string;
+  name: string;
+}
+
+export interface TestContent {
+  id: string;
+  kind: 'page' | 'blogpost';
+  spaceId: string;
+  title: string;
+  parentId: string | null;
+  version: number;
+  storage: string;
+}
+
+export type ConfluenceFault = { status: number; retryAfter?: string; times?: number; only?: RegExp };
+
+const API = '/wiki/api/v2';
+
+/**
+ * Confluence Cloud's v2 REST API, as far as the ingestion uses it: spaces, pages and blog posts per space
+ * (cursor pagination announced in `_links.next` and the `Link` header), single pages and blog posts with
+ * their storage body, basic auth, and injected 429s (with Retry-After) and 5xx. Query strings are checked
+ * against the official v2 spec, and so is every response this server sends.
+ */
+export class ConfluenceTestServer {
+  readonly spaces: TestSpace[] = [];
+  readonly contents = new Map<string, TestContent>();
+  readonly requests: { path: string; query: string; status: number }[] = [];
+  readonly violations: Violation[] = [];
+  private readonly faults: ConfluenceFault[] = [];
+  private readonly validator = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v2.openapi.json'));
+  private server?: Server;
+  private nextId = 100000;
+  url = '';
+  /** Page size the server uses, whatever `limit` asks (real Confluence caps it too). */
+  maxPageSize = 250;
+  latencyMs = 0;
+
+  constructor(
+    readonly email = 'bot@example.com',
+    readonly token = 'confluence-token',
+  ) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.receive(req, res));
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  addSpace(key: string, name = `${key} space`): TestSpace {
+    const space = { id: String(this.nextId++), key, name };
+    this.spaces.push(space);
+    return space;
+  }
+
+  addContent(
+    space: TestSpace,
+    title: string,
+    storage: string,
+    options: { parentId?: string; kind?: 'page' | 'blogpost' } = {},
+  ): TestContent {
+    const content: TestContent = {
+      id: String(this.nextId++),
+      kind: options.kind ?? 'page',
+      spaceId: space.id,
+      title,
+      parentId: options.parentId ?? null,
+      version: 1,
+      storage,
+    };
+    this.contents.set(content.id, content);
+    return content;
+  }
+
+  edit(id: string, storage: string): void {
+    const c = this.contents.get(id)!;
+    c.storage = storage;
+    c.version++;
+  }
+
+  fail(fault: ConfluenceFault): void {
+    this.faults.push(fault);
+  }
+
+  bodyFetches(): number {
+    return this.requests.filter((r) => /\/(pages|blogposts)\/\d+$/.test(r.path)).length;
+  }
+
+  private takeFault(p: string): ConfluenceFault | undefined {
+    const index = this.faults.findIndex((f) => !f.only || f.only.test(p));
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    if ((fault.times ?? 1) <= 1) this.faults.splice(index, 1);
+    else fault.times = (fault.times ?? 1) - 1;
+    return fault;
+  }
+
+  private send(
+    res: ServerResponse,
+    record: { status: number },
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    record.status = status;
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const record = { path: url.pathname, query: url.search, status: 0 };
+    this.requests.push(record);
+    if (this.latencyMs) await sleep(this.latencyMs);
+    const expected = `Basic ${Buffer.from(`${this.email}:${this.token}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      this.send(res, record, 401, { code: 401, message: 'Unauthorized; scope does not match' });
+      return;
+    }
+    const fault = this.takeFault(url.pathname);
+    if (fault) {
+      const body = {
+        errors: [
+          {
+            status: fault.status,
+            code: fault.status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL_SERVER_ERROR',
+            title: 'injected fault',
+            detail: null,
+          },
+        ],
+      };
+      this.send(res, record, fault.status, body, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+      return;
+    }
+    if (!url.pathname.startsWith(`${API}/`)) {
+      this.send(res, record, 404, {
+        errors: [{ status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: null }],
+      });
+      return;
+    }
+    const apiPath = url.pathname.slice(API.length);
+    const queryErrors = this.validator.validateQuery('GET', apiPath, url.searchParams);
+    if (queryErrors.length) {
+      this.violations.push({ method: 'GET', path: apiPath, errors: queryErrors });
+      this.send(res, record, 400, {
+        errors: [
+          { status: 400, code: 'INVALID_REQUEST_PARAMETER', title: queryErrors.join('; '), detail: null },
+        ],
+      });
+      return;
+    }
+    const [status, body, headers] = this.route(apiPath, url.searchParams);
+    const responseErrors =
+      status === 200 ? this.validator.validateResponse('GET', apiPath, status, body) : [];
+    if (responseErrors.length)
+      this.violations.push({ method: 'GET', path: `${apiPath} (response)`, errors: responseErrors });
+    this.send(res, record, status, body, headers);
+  }
+
+  private links(webui: string) {
+    return { webui, editui: webui.replace('/pages/', '/pages/edit-v2/'), tinyui: '/x/test' };
+  }
+
+  private listed(c: TestContent, withBody: boolean): Record<string, unknown> {
+    const space = this.spaces.find((s) => s.id === c.spaceId)!;
+    const webui = `/spaces/${space.key}/${c.kind === 'page' ? 'pages' : 'blog'}/${c.id}`;
+    return {
+      id: c.id,
+      status: 'current',
+      title: c.title,
+      spaceId: c.spaceId,
+      ...(c.kind === 'page' && c.parentId ? { parentId: c.parentId, parentType: 'page' } : {}),
+      ...(c.kind === 'page' ? { position: 0 } : {}),
+      authorId: 'author-1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      version: {
+        createdAt: '2026-01-02T00:00:00.000Z',
+        message: '',
+        number: c.version,
+        minorEdit: false,
+        authorId: 'author-1',
+      },
+      ...(withBody ? { body: { storage: { representation: 'storage', value: c.storage } } } : {}),
+      _links: this.links(webui),
+    };
+  }
+
+  /** One page of a list: `limit` capped by the server; `_links.next` and `Link` carry the cursor. */
+  private page(
+    apiPath: string,
+    query: URLSearchParams,
+    items: unknown[],
+  ): [number, unknown, Record<string, string>] {
+    const limit = Math.min(Number(query.get('limit') ?? 25), this.maxPageSize);
+    const offset = query.get('cursor')
+      ? Number(Buffer.from(query.get('cursor')!, 'base64url').toString())
+      : 0;
+    const slice = items.slice(offset, offset + limit);
+    const body: Record<string, unknown> = { results: slice, _links: { base: `${this.url}/wiki` } };
+    const headers: Record<string, string> = {};
+    if (offset + limit < items.length) {
+      const next = new URLSearchParams(query);
+      next.set('cursor', Buffer.from(String(offset + limit)).toString('base64url'));
+      const href = `${API}${apiPath}?${next.toString()}`;
+      (body._links as Record<string, string>).next = href;
+      headers.Link = `<${href}>; rel="next", <${this.url}/wiki>; rel="base"`;
+    }
+    return [200, body, headers];
+  }
+
+  private route(apiPath: string, query: URLSearchParams): [number, unknown, Record<string, string>] {
+    const notFound: [number, unknown, Record<string, string>] = [
+      404,
+      { errors: [{ status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: null }] },
+      {},
+    ];
+    if (apiPath === '/spaces') {
+      const keys = query.getAll('keys').flatMap((k) => k.split(','));
+      const spaces = this.spaces.filter((s) => !keys.length || keys.includes(s.key));
+      return this.page(
+        apiPath,
+        query,
+        spaces.map((s) => ({
+          id: s.id,
+          key: s.key,
+          name: s.name,
+          type: 'global',
+          status: 'current',
+          _links: { webui: `/spaces/${s.key}` },
+        })),
+      );
+    }
+    let m = /^\/spaces\/(\d+)\/(pages|blogposts)$/.exec(apiPath);
+    if (m) {
+      if (!this.spaces.some((s) => s.id === m![1])) return notFound;
+      const kind = m[2] === 'pages' ? 'page' : 'blogpost';
+      const items = [...this.contents.values()]
+        .filter((c) => c.spaceId === m![1] && c.kind === kind)
+        .sort((a, b) => Number(a.id) - Number(b.id));
+      return this.page(
+        apiPath,
+        query,
+        items.map((c) => this.listed(c, query.get('body-format') === 'storage')),
+      );
+    }
+    m = /^\/(pages|blogposts)\/(\d+)$/.exec(apiPath);
+    if (m) {
+      const c = this.contents.get(m[2]!);
+      if (!c || (c.kind === 'page') !== (m[1] === 'pages')) return notFound;
+      const listed = this.listed(c, query.get('body-format') === 'storage');
+      return [200, { ...listed, _links: { ...(listed._links as object), base: `${this.url}/wiki` } }, {}];
+    }
+    return notFound;
+  }
+}
