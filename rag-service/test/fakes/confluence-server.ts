@@ -21,6 +21,15 @@ export interface TestContent {
   storage: string;
 }
 
+export interface TestAttachment {
+  id: string;
+  contentId: string;
+  filename: string;
+  mediaType: string;
+  bytes: Buffer;
+  version: number;
+}
+
 export type ConfluenceFault = { status: number; retryAfter?: string; times?: number; only?: RegExp };
 
 const API = '/wiki/api/v2';
@@ -34,6 +43,7 @@ const API = '/wiki/api/v2';
 export class ConfluenceTestServer {
   readonly spaces: TestSpace[] = [];
   readonly contents = new Map<string, TestContent>();
+  readonly attachments = new Map<string, TestAttachment>();
   readonly requests: { path: string; query: string; status: number }[] = [];
   readonly violations: Violation[] = [];
   private readonly faults: ConfluenceFault[] = [];
@@ -86,6 +96,19 @@ export class ConfluenceTestServer {
     };
     this.contents.set(content.id, content);
     return content;
+  }
+
+  addAttachment(content: TestContent, filename: string, mediaType: string, bytes: Buffer): TestAttachment {
+    const attachment = {
+      id: `att${this.nextId++}`,
+      contentId: content.id,
+      filename,
+      mediaType,
+      bytes,
+      version: 1,
+    };
+    this.attachments.set(attachment.id, attachment);
+    return attachment;
   }
 
   edit(id: string, storage: string): void {
@@ -146,6 +169,16 @@ export class ConfluenceTestServer {
         ],
       };
       this.send(res, record, fault.status, body, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+      return;
+    }
+    const download = /^\/wiki\/download\/attachments\/(\d+)\/([^/]+)$/.exec(url.pathname);
+    if (download) {
+      const file = [...this.attachments.values()].find(
+        (a) => a.contentId === download[1] && a.filename === decodeURIComponent(download[2]!),
+      );
+      record.status = file ? 200 : 404;
+      res.writeHead(record.status, { 'Content-Type': file?.mediaType ?? 'text/plain' });
+      res.end(file?.bytes ?? 'not found');
       return;
     }
     if (!url.pathname.startsWith(`${API}/`)) {
@@ -244,6 +277,45 @@ export class ConfluenceTestServer {
           status: 'current',
           _links: { webui: `/spaces/${s.key}` },
         })),
+      );
+    }
+    if (apiPath === '/attachments') {
+      const mediaType = query.get('mediaType');
+      const items = [...this.attachments.values()].filter(
+        (a) => this.contents.has(a.contentId) && (!mediaType || a.mediaType === mediaType),
+      );
+      return this.page(
+        apiPath,
+        query,
+        items.map((a) => {
+          const content = this.contents.get(a.contentId)!;
+          const space = this.spaces.find((s) => s.id === content.spaceId)!;
+          return {
+            id: a.id,
+            status: 'current',
+            title: a.filename,
+            createdAt: '2026-01-01T00:00:00.000Z',
+            ...(content.kind === 'page' ? { pageId: content.id } : { blogPostId: content.id }),
+            mediaType: a.mediaType,
+            mediaTypeDescription: a.mediaType,
+            comment: '',
+            fileId: `file-${a.id}`,
+            fileSize: a.bytes.length,
+            webuiLink: `/spaces/${space.key}/pages/${content.id}/attachments/${a.id}`,
+            downloadLink: `/download/attachments/${content.id}/${encodeURIComponent(a.filename)}?version=${a.version}&api=v2`,
+            version: {
+              createdAt: '2026-01-02T00:00:00.000Z',
+              message: '',
+              number: a.version,
+              minorEdit: false,
+              authorId: 'author-1',
+            },
+            _links: {
+              webui: `/spaces/${space.key}/pages/${content.id}/attachments/${a.id}`,
+              download: `/download/attachments/${content.id}/${a.filename}`,
+            },
+          };
+        }),
       );
     }
     let m = /^\/spaces\/(\d+)\/(pages|blogposts)$/.exec(apiPath);

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { ExtractiveAnswerer, LexicalCondenser } from '../../src/chat/extractive.js';
 import { ConfluenceTestServer, type TestContent, type TestSpace } from '../fakes/confluence-server.js';
 import { HashingEmbedder } from '../fakes/hashing-embedder.js';
+import { makePdf } from '../helpers/pdf.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const PAGES_PER_SPACE = 100;
@@ -139,6 +140,37 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
     expect((await sync()).progress).toMatchObject({ deleted: 1, indexed: 0 });
     const answer = await ask('What does the engtopic7 procedure do?');
     expect(answer.sources.map((s: { pageId?: string }) => s.pageId)).not.toContain(page.id);
+  });
+
+  it('text attachments become documents of their own, linked to their page; images and oversized files are left out', async () => {
+    const page = pages[20]!;
+    const pdf = server.addAttachment(
+      page,
+      'runbook.pdf',
+      'application/pdf',
+      makePdf([['The heron failover takes eleven minutes.']], 'Runbook'),
+    );
+    server.addAttachment(
+      page,
+      'notes.md',
+      'text/markdown',
+      Buffer.from('# Notes\n\nThe kestrel cache warms up at boot.'),
+    );
+    server.addAttachment(page, 'huge.txt', 'text/plain', Buffer.alloc(6 * 1024 * 1024, 'a'));
+    server.addAttachment(page, 'diagram.png', 'image/png', Buffer.from([0x89, 0x50]));
+    const job = await sync();
+    expect(job.progress).toMatchObject({ indexed: 2, failed: 0 });
+    const answer = await ask('How long does the heron failover take?');
+    expect(answer.sources[0]).toMatchObject({
+      id: `confluence:attachment:${pdf.id}#0`,
+      title: 'runbook.pdf',
+      pageId: page.id,
+      spaceKey: 'ENG',
+    });
+    expect(answer.sources[0].url).toBe(
+      `${server.url}/wiki/spaces/ENG/pages/${page.id}/attachments/${pdf.id}`,
+    );
+    expect((await ask('When does the kestrel cache warm up?')).sources[0].title).toBe('notes.md › Notes');
   });
 
   it('syncing one space never removes the others', async () => {

@@ -1,5 +1,7 @@
 import { createV2Client } from 'confluence.js/v2';
 import { convertStorage } from '../convert/confluence-storage.js';
+import { convertDocument } from '../convert/index.js';
+import { detectFormat } from '../file-type.js';
 import { withRetry, type RetryPolicy } from '../../models/retry.js';
 import { RateGate } from './rate-gate.js';
 import type { DocumentRecord } from '../../store/vector-store.js';
@@ -53,6 +55,22 @@ const RETRY: RetryPolicy = {
 };
 /** The first call: a site that cannot be reached at all is a configuration error, reported quickly. */
 const FIRST_CALL: RetryPolicy = { ...RETRY, networkAttempts: 3, maxDelayMs: 2000, attemptTimeoutMs: 20_000 };
+/** Attachments that hold text worth indexing, by media type; larger files are left out. */
+export const TEXT_ATTACHMENT_TYPES = ['application/pdf', 'text/markdown', 'text/plain'];
+export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+
+interface Attachment {
+  id?: string;
+  title?: string;
+  pageId?: string;
+  blogPostId?: string;
+  mediaType?: string;
+  fileSize?: number;
+  webuiLink?: string;
+  downloadLink?: string;
+  version?: { number?: number } | null;
+}
+
 /** From this many changed pages in a space, re-listing the space with bodies beats one request per page. */
 const BULK_THRESHOLD = 20;
 
@@ -97,6 +115,8 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     { version: number; title: string; storage: string; webui?: string }
   >();
   private readonly spaceOf = new Map<string, { space: Space; content: Content }>();
+  /** The site's text attachments, listed once per sync (the API lists them site-wide, by media type). */
+  private siteAttachments?: Promise<Attachment[]>;
 
   constructor(private readonly options: ConfluenceOptions) {
     this.client = createV2Client({
@@ -224,6 +244,7 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     const items: SourceItem[] = [];
     const spaces = await this.spaces(signal);
     this.listedSpaces = new Set(spaces.map((s) => s.key));
+    this.siteAttachments = undefined;
     for (const space of spaces) {
       const contents = await this.contents(space, signal);
       const byId = new Map(contents.map((c) => [c.id, c]));
@@ -240,6 +261,14 @@ export class ConfluenceSource implements DocumentSourceAdapter {
         }
         return path;
       };
+      for (const a of await this.attachments(contents, signal)) {
+        const parent = byId.get(a.pageId ?? a.blogPostId ?? '')!;
+        items.push({
+          id: `confluence:attachment:${String(a.id)}`,
+          hash: `v${a.version?.number ?? 0}`,
+          load: (s) => this.loadAttachment(space, parent, [...ancestors(parent), parent.title], a, s),
+        });
+      }
       for (const c of contents) {
         this.spaceOf.set(`confluence:${c.kind}:${c.id}`, { space, content: c });
         items.push({
@@ -315,6 +344,75 @@ export class ConfluenceSource implements DocumentSourceAdapter {
         ).forEach(keep);
       }
     }
+  }
+
+  /** Text attachments (PDF, Markdown, plain text; size-capped) of the given pages and blog posts. */
+  private async attachments(contents: Content[], signal?: AbortSignal): Promise<Attachment[]> {
+    this.siteAttachments ??= (async () => {
+      const all: Attachment[] = [];
+      for (const mediaType of TEXT_ATTACHMENT_TYPES) {
+        all.push(
+          ...(await this.all<Attachment>(
+            'attachments',
+            (cursor) =>
+              this.client.attachment.getAttachments({
+                mediaType,
+                cursor,
+                limit: PAGE_SIZE,
+                status: ['current'],
+              }),
+            signal,
+          )),
+        );
+      }
+      return all;
+    })();
+    const ids = new Set(contents.map((c) => c.id));
+    return (await this.siteAttachments).filter(
+      (a) =>
+        a.id &&
+        a.downloadLink &&
+        (a.fileSize ?? 0) <= MAX_ATTACHMENT_BYTES &&
+        ids.has(a.pageId ?? a.blogPostId ?? ''),
+    );
+  }
+
+  private async loadAttachment(
+    space: Space,
+    parent: Content,
+    breadcrumb: string[],
+    a: Attachment,
+    signal?: AbortSignal,
+  ): Promise<LoadedDocument> {
+    const bytes = await this.call(
+      'attachment download',
+      async () => {
+        const res = await fetch(`${this.base}${a.downloadLink ?? ''}`, {
+          headers: {
+            Authorization: `Basic ${Buffer.from(`${this.options.username}:${this.options.apiToken}`).toString('base64')}`,
+          },
+          signal,
+        });
+        if (!res.ok)
+          throw Object.assign(new Error(`attachment download answered ${res.status}`), {
+            status: res.status,
+            headers: res.headers,
+          });
+        return new Uint8Array(await res.arrayBuffer());
+      },
+      signal,
+    );
+    const name = a.title ?? `attachment-${String(a.id)}`;
+    const structured = await convertDocument(detectFormat(name, bytes), bytes, name);
+    return {
+      title: name,
+      url: `${this.base}${a.webuiLink ?? ''}`,
+      structured: { ...structured, title: name },
+      breadcrumb: [space.name, ...breadcrumb],
+      spaceKey: space.key,
+      pageId: parent.id,
+      version: a.version?.number,
+    };
   }
 
   private async load(
