@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenApiValidator, SPECS_DIR, type Violation } from './openapi-validator.js';
@@ -40,7 +39,7 @@ const API = '/wiki/api/v2';
  * their storage body, basic auth, and injected 429s (with Retry-After) and 5xx. Query strings are checked
  * against the official v2 spec, and so is every response this server sends.
  */
-export class ConfluenceTestServer {
+export class ConfluenceTestServer extends LocalServer {
   readonly spaces: TestSpace[] = [];
   readonly contents = new Map<string, TestContent>();
   readonly attachments = new Map<string, TestAttachment>();
@@ -48,9 +47,7 @@ export class ConfluenceTestServer {
   readonly violations: Violation[] = [];
   private readonly faults: ConfluenceFault[] = [];
   private readonly validator = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v2.openapi.json'));
-  private server?: Server;
   private nextId = 100000;
-  url = '';
   /** Page size the server uses, whatever `limit` asks (real Confluence caps it too). */
   maxPageSize = 250;
   latencyMs = 0;
@@ -58,19 +55,8 @@ export class ConfluenceTestServer {
   constructor(
     readonly email = 'bot@example.com',
     readonly token = 'confluence-token',
-  ) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.receive(req, res));
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  ) {
+    super();
   }
 
   addSpace(key: string, name = `${key} space`): TestSpace {
@@ -146,7 +132,7 @@ export class ConfluenceTestServer {
     res.end(JSON.stringify(body));
   }
 
-  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const record = { path: url.pathname, query: url.search, status: 0 };
     this.requests.push(record);

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HashingEmbedder } from './hashing-embedder.js';
 
@@ -60,33 +59,20 @@ export function tokensOf(text: string): string[] {
  * A local HTTP server that speaks a model provider's wire format (subclasses implement the routes),
  * records every request, injects faults, and notices clients that hang up.
  */
-export abstract class ModelServer {
+export abstract class ModelServer extends LocalServer {
   readonly requests: RecordedRequest[] = [];
   readonly embedder = new HashingEmbedder(64, 2048, 'server');
   reply: (prompt: Prompt) => string = defaultReply;
   tokenDelayMs = 0;
   private readonly faults: Fault[] = [];
-  private server?: Server;
-  url = '';
 
-  constructor(readonly apiKey = 'test-key') {}
+  constructor(readonly apiKey = 'test-key') {
+    super();
+  }
 
   /** The base URL a client is configured with. */
   get baseUrl(): string {
     return this.url;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.receive(req, res));
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
   }
 
   /** Queues a fault for the next requests (optionally only those whose path matches). */
@@ -159,7 +145,7 @@ export abstract class ModelServer {
     return fault;
   }
 
-  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 import path from 'node:path';
 import { OpenApiValidator, SPECS_DIR, type Violation } from './openapi-validator.js';
 
@@ -86,31 +85,18 @@ function matches(point: Point, filter: Filter | undefined): boolean {
  * request body is checked against Qdrant's official OpenAPI spec; a violation is refused with 400, as
  * Qdrant would, and recorded so the tests fail.
  */
-export class QdrantTestServer {
+export class QdrantTestServer extends LocalServer {
   readonly collections = new Map<string, Collection>();
   readonly violations: Violation[] = [];
   readonly requests: { method: string; path: string; body: unknown }[] = [];
   private readonly validator = new OpenApiValidator(path.join(SPECS_DIR, 'qdrant-openapi-v1.19.0.json'));
-  private server?: Server;
-  url = '';
   /** Answers every request with this status while set (an outage). */
   outage?: number;
   /** Answers the next this-many requests with 503 (a passing fault). */
   failNext = 0;
 
-  constructor(readonly apiKey?: string) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.receive(req, res));
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  constructor(readonly apiKey?: string) {
+    super();
   }
 
   private send(res: ServerResponse, status: number, result: unknown): void {
@@ -122,7 +108,7 @@ export class QdrantTestServer {
     );
   }
 
-  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');

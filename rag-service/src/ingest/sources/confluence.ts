@@ -195,6 +195,32 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     return spaces;
   }
 
+  /** Every current page or blog post of a space, listing page by listing page; with bodies when asked. */
+  private listKind<T>(
+    space: Space,
+    kind: Content['kind'],
+    withBodies: boolean,
+    signal?: AbortSignal,
+  ): Promise<T[]> {
+    const id = Number(space.id);
+    const params = (cursor?: string) => ({
+      id,
+      cursor,
+      limit: PAGE_SIZE,
+      status: ['current'],
+      ...(withBodies ? { bodyFormat: 'storage' } : {}),
+    });
+    const what = `${kind === 'page' ? 'pages' : 'blog posts'}${withBodies ? ' with bodies' : ''}`;
+    return this.all<T>(
+      what,
+      (cursor) =>
+        (kind === 'page'
+          ? this.client.page.getPagesInSpace(params(cursor))
+          : this.client.blogPost.getBlogPostsInSpace(params(cursor))) as Promise<Page<T>>,
+      signal,
+    );
+  }
+
   private async contents(space: Space, signal?: AbortSignal): Promise<Content[]> {
     type Listed = {
       id?: string;
@@ -213,26 +239,8 @@ export class ConfluenceSource implements DocumentSourceAdapter {
         version: r.version?.number ?? 0,
         webui: r._links?.webui,
       });
-    const id = Number(space.id);
-    const pages = await this.all<Listed>(
-      'pages',
-      (cursor) =>
-        this.client.page.getPagesInSpace({ id, cursor, limit: PAGE_SIZE, status: ['current'] }) as Promise<
-          Page<Listed>
-        >,
-      signal,
-    );
-    const posts = await this.all<Listed>(
-      'blog posts',
-      (cursor) =>
-        this.client.blogPost.getBlogPostsInSpace({
-          id,
-          cursor,
-          limit: PAGE_SIZE,
-          status: ['current'],
-        }) as Promise<Page<Listed>>,
-      signal,
-    );
+    const pages = await this.listKind<Listed>(space, 'page', false, signal);
+    const posts = await this.listKind<Listed>(space, 'blogpost', false, signal);
     return [...pages.map(map('page')), ...posts.map(map('blogpost'))];
   }
 
@@ -300,7 +308,6 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     }
     for (const [space, kinds] of bySpace) {
       if ((count.get(space) ?? 0) < BULK_THRESHOLD) continue;
-      const id = Number(space.id);
       const keep = (r: Listed) => {
         if (r.id && r.body?.storage?.value !== undefined) {
           this.bodies.set(r.id, {
@@ -311,38 +318,7 @@ export class ConfluenceSource implements DocumentSourceAdapter {
           });
         }
       };
-      if (kinds.has('page')) {
-        (
-          await this.all<Listed>(
-            'pages with bodies',
-            (cursor) =>
-              this.client.page.getPagesInSpace({
-                id,
-                cursor,
-                limit: PAGE_SIZE,
-                status: ['current'],
-                bodyFormat: 'storage',
-              }) as Promise<Page<Listed>>,
-            signal,
-          )
-        ).forEach(keep);
-      }
-      if (kinds.has('blogpost')) {
-        (
-          await this.all<Listed>(
-            'blog posts with bodies',
-            (cursor) =>
-              this.client.blogPost.getBlogPostsInSpace({
-                id,
-                cursor,
-                limit: PAGE_SIZE,
-                status: ['current'],
-                bodyFormat: 'storage',
-              }) as Promise<Page<Listed>>,
-            signal,
-          )
-        ).forEach(keep);
-      }
+      for (const kind of kinds) (await this.listKind<Listed>(space, kind, true, signal)).forEach(keep);
     }
   }
 
