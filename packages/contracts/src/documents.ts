@@ -1,7 +1,5 @@
 import { z } from 'zod';
 
-export const UPLOAD_EXTENSIONS = ['.md', '.markdown', '.txt', '.html', '.htm', '.pdf'] as const;
-
 export const DocumentUploadResult = z
   .object({
     id: z.string(),

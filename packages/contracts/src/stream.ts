@@ -13,5 +13,3 @@ export type ChatStreamEvent =
   | { event: 'token'; data: z.infer<typeof TokenEvent> }
   | { event: 'done'; data: z.infer<typeof DoneEvent> }
   | { event: 'error'; data: z.infer<typeof ErrorEvent> };
-
-export const CHAT_STREAM_EVENTS = ['sources', 'token', 'done', 'error'] as const;

@@ -4,17 +4,6 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 
 export type Access = 'chat' | 'admin';
-export type Caller = { kind: 'anonymous' } | { kind: 'api-key'; admin: boolean };
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point for request fields
-  namespace Express {
-    interface Request {
-      caller?: Caller;
-    }
-  }
-}
-
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** True when `candidate` equals one of `keys`; every key is compared, in constant time, whatever matches. */
@@ -36,7 +25,6 @@ export function authorizer(auth: Config['auth']): (access: Access) => RequestHan
 
   return (access) => (req, _res, next) => {
     if (open) {
-      req.caller = { kind: 'anonymous' };
       next();
       return;
     }
@@ -46,7 +34,6 @@ export function authorizer(auth: Config['auth']): (access: Access) => RequestHan
       if (!admin && !matchesAny(key, chatKeys))
         throw new AppError('unauthorized', 'the API key is not valid');
       if (access === 'admin' && !admin) throw new AppError('forbidden', 'this route needs an admin API key');
-      req.caller = { kind: 'api-key', admin };
       next();
       return;
     }
