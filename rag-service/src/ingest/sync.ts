@@ -1,9 +1,9 @@
-import type { JobProgress } from '@kb/contracts';
+import { emptyProgress, type JobProgress } from '@kb/contracts';
 import type { Logger } from 'pino';
 import type { DocumentRecord, VectorStore } from '../store/vector-store.js';
 import { addProgress } from './progress.js';
 import type { Indexer, IndexableDocument, WriteOutcome } from './indexer.js';
-import type { DocumentSourceAdapter } from './sources/source.js';
+import type { DocumentSourceAdapter, SourceItem } from './sources/source.js';
 
 export interface SyncOptions {
   source: DocumentSourceAdapter;
@@ -48,15 +48,7 @@ function guardMassDeletion(known: DocumentRecord[], gone: DocumentRecord[], maxS
  */
 export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   const { source, store, indexer, signal, log } = options;
-  const progress: JobProgress = {
-    discovered: 0,
-    processed: 0,
-    indexed: 0,
-    unchanged: 0,
-    deleted: 0,
-    failed: 0,
-    chunks: 0,
-  };
+  const progress = emptyProgress();
   const report = () => options.onProgress?.({ ...progress });
 
   const items = await source.list(signal);
@@ -68,10 +60,8 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   const gone = [...known.values()].filter((d) => !listed.has(d.id));
   if (!options.full) guardMassDeletion(inScope, gone, options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE);
 
-  await source.prefetch?.(
-    items.filter((item) => options.full || known.get(item.id)?.hash !== item.hash),
-    signal,
-  );
+  const changed = (item: SourceItem) => options.full || known.get(item.id)?.hash !== item.hash;
+  await source.prefetch?.(items.filter(changed), signal);
   const writer = indexer.writer(signal);
   const account = (outcome: WriteOutcome) => {
     progress.indexed += outcome.written.length;
@@ -89,7 +79,7 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
 
   for (const item of items) {
     signal?.throwIfAborted();
-    if (!options.full && known.get(item.id)?.hash === item.hash) {
+    if (!changed(item)) {
       progress.unchanged++;
       progress.processed++;
       continue;
