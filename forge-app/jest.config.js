@@ -1,3 +1,29 @@
-import { jestConfig } from '../jest.preset.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export default jestConfig();
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * CommonJS mode, unlike the service: @forge/react, @forge/bridge and @forge/api are CommonJS with
+ * `__esModule` default exports, which only a CommonJS interop reads as Forge's own bundler (webpack) does.
+ */
+export default {
+  testEnvironment: 'node',
+  moduleNameMapper: { '^@kb/contracts$': path.join(root, 'packages/contracts/src/index.ts') },
+  transform: {
+    '^.+\\.tsx?$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          module: 'commonjs',
+          verbatimModuleSyntax: false,
+          jsx: 'react-jsx',
+          isolatedModules: true,
+        },
+      },
+    ],
+  },
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/quiet-console.ts'],
+  testTimeout: 30_000,
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/test/**/*.test.tsx'],
+};

@@ -16,11 +16,21 @@ import { z } from 'zod';
  */
 export const RESOLVERS = {
   chat: { input: ChatRequest.omit({ context: true }), output: ChatResponse },
+  draftReply: {
+    input: z
+      .object({
+        conversationId: z.string().min(1).max(128).optional(),
+        /** Optional steer from the agent, e.g. "keep it short" or "mention the workaround". */
+        instructions: z.string().trim().max(500).optional(),
+      })
+      .strict(),
+    output: ChatResponse,
+  },
   indexStatus: { input: z.object({}).strict(), output: IndexStatus },
   reindex: { input: ReindexRequest, output: JobAccepted },
   listJobs: { input: z.object({}).strict(), output: JobList },
-  getJob: { input: z.object({ jobId: z.string().min(1) }).strict(), output: Job },
-  cancelJob: { input: z.object({ jobId: z.string().min(1) }).strict(), output: Job },
+  getJob: { input: z.object({ jobId: z.string().min(1).max(128) }).strict(), output: Job },
+  cancelJob: { input: z.object({ jobId: z.string().min(1).max(128) }).strict(), output: Job },
 } as const;
 
 export type ResolverKey = keyof typeof RESOLVERS;
@@ -35,6 +45,37 @@ export const ADMIN_RESOLVERS: ReadonlySet<ResolverKey> = new Set([
   'getJob',
   'cancelJob',
 ]);
+
+/**
+ * Why a resolver call failed, in words a reader can act on. `retryable` tells the panel whether a
+ * "Try again" button makes sense (a timeout does; "only admins may reindex" does not).
+ */
+export const ResolverFailureCode = z.enum([
+  'invalid_request',
+  'not_admin',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'timeout',
+  'unavailable',
+  'internal',
+]);
+export type ResolverFailureCode = z.infer<typeof ResolverFailureCode>;
+
+export interface ResolverFailure {
+  code: ResolverFailureCode;
+  message: string;
+  retryable: boolean;
+  /** For `conflict` on reindex: the job already running, so the page can follow it. */
+  jobId?: string;
+}
+
+/**
+ * What every resolver returns. Forge turns a thrown error into an opaque message in the frontend, so
+ * failures travel as values the panel can show.
+ */
+export type ResolverResult<T> = { ok: true; data: T } | { ok: false; error: ResolverFailure };
 
 /** Validates what a frontend sent to a resolver; throws a ZodError naming each bad field. */
 export function parseResolverInput<K extends ResolverKey>(

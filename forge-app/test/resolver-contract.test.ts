@@ -1,4 +1,4 @@
-import { ADMIN_RESOLVERS, parseResolverInput, RESOLVERS } from '../src/resolver-contract.js';
+import { ADMIN_RESOLVERS, parseResolverInput, RESOLVERS } from '../src/resolver-contract';
 
 describe('resolver contract', () => {
   it('validates chat payloads with the service contract, and drops client-sent context', () => {
@@ -13,9 +13,10 @@ describe('resolver contract', () => {
     expect(parseResolverInput('indexStatus', undefined)).toEqual({});
   });
 
-  it('marks every resolver but chat as admin-only', () => {
+  it('marks every resolver but the two chat ones as admin-only', () => {
     expect(Object.keys(RESOLVERS).filter((k) => !ADMIN_RESOLVERS.has(k as keyof typeof RESOLVERS))).toEqual([
       'chat',
+      'draftReply',
     ]);
   });
 });

@@ -78,7 +78,7 @@ const Env = z.object({
   ),
   FORGE_JWKS_URL: z.url().default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
   RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
-  CHAT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  CHAT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(18_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOW_UNAUTHENTICATED: bool,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HISTORY_MAX_TURNS, MESSAGE_MAX_CHARS, SPACE_KEYS_MAX } from './limits.js';
+import { HISTORY_MAX_TURNS, MESSAGE_MAX_CHARS, SPACE_KEYS_MAX } from './limits';
 
 export const ChatRole = z.enum(['user', 'assistant']);
 
@@ -37,6 +37,8 @@ export type ChatProduct = z.infer<typeof ChatProduct>;
 export const ChatContext = z
   .object({
     product: ChatProduct.optional(),
+    /** The Atlassian account asking, as the Forge resolver's trusted context reports it. */
+    accountId: z.string().min(1).max(128).optional(),
     spaceKey: SpaceKey.optional(),
     pageId: z
       .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SyncSource } from './jobs.js';
+import { SyncSource } from './jobs';
 
 export const DocumentSource = z.enum(['confluence', 'files', 'upload']);
 export type DocumentSource = z.infer<typeof DocumentSource>;

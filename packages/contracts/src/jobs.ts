@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SPACE_KEYS_MAX } from './limits.js';
-import { SpaceKey } from './chat.js';
+import { SPACE_KEYS_MAX } from './limits';
+import { SpaceKey } from './chat';
 
 export const SyncSource = z.enum(['confluence', 'files']);
 export type SyncSource = z.infer<typeof SyncSource>;

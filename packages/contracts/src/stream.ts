@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ChatResponse, Source } from './chat.js';
-import { ErrorCode } from './errors.js';
+import { ChatResponse, Source } from './chat';
+import { ErrorCode } from './errors';
 
 /** The SSE events of a streamed chat, in order: one `sources`, any `token`s, then one `done` or one `error`. */
 export const SourcesEvent = z.object({ sources: z.array(Source) }).meta({ id: 'SourcesEvent' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -9,7 +9,7 @@ import type { JobRegistry } from '../ingest/jobs.js';
 import type { UploadService } from '../ingest/uploads.js';
 import type { VectorStore } from '../store/vector-store.js';
 import { WEB_DIR } from '../web/location.js';
-import { authorizer } from './auth.js';
+import { authorizer, callerOf } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
@@ -53,6 +53,11 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => QUIET_ROUTES.test(req.url) },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // The account a Forge call was made for, so operators can trace a user's questions (never a token).
+      customProps: (_req, res) => {
+        const caller = callerOf(res as Response);
+        return caller?.kind === 'forge' ? { accountId: caller.accountId ?? 'unknown' } : {};
+      },
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,

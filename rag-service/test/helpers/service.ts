@@ -2,6 +2,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Server } from 'node:http';
+import type { DestinationStream } from 'pino';
 import { loadConfig, SAMPLE_DOCS_DIR, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { closeServer, createService, type Service, type ServiceOverrides } from '../../src/service.js';
@@ -24,7 +25,7 @@ export interface TestService {
  */
 export async function startTestService(
   env: Record<string, string> = {},
-  overrides: ServiceOverrides = {},
+  overrides: ServiceOverrides & { logTo?: DestinationStream } = {},
 ): Promise<TestService> {
   const tmp = await tempDir();
   const docsDir = path.join(tmp.dir, 'docs');
@@ -32,7 +33,7 @@ export async function startTestService(
   await mkdir(dataDir, { recursive: true });
   await cp(SAMPLE_DOCS_DIR, docsDir, { recursive: true });
   const config = loadConfig({ DATA_DIR: dataDir, DOCS_DIR: docsDir, PORT: '0', LOG_LEVEL: 'silent', ...env });
-  const service = await createService(config, createLogger(config.logLevel), overrides);
+  const service = await createService(config, createLogger(config.logLevel, overrides.logTo), overrides);
   const jobId = service.syncFilesOnStart();
   const synced = service.jobs.whenFinished(jobId);
   const server: Server = service.app.listen(0, '127.0.0.1');

@@ -14,13 +14,14 @@ describe('API keys', () => {
     expect(res.body.error.code).toBe('unauthorized');
   });
 
-  it('refuses a wrong key and a bearer token', async () => {
+  it('refuses a wrong key, and a bearer token when no FORGE_APP_ID is set', async () => {
     expect((await chat().set('X-API-Key', 'chat-key-3').expect(401)).body.error.code).toBe('unauthorized');
-    await request(t.url)
+    const res = await request(t.url)
       .post('/api/v1/chat')
       .set('Authorization', 'Bearer abc')
       .send({ message: 'x' })
       .expect(401);
+    expect(res.body.error.message).toContain('FORGE_APP_ID');
   });
 
   it('lets any chat key or the admin key ask', async () => {

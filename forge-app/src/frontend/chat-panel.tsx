@@ -1,0 +1,82 @@
+import { Box, Button, Inline, LoadingButton, SectionMessage, Stack, Text, TextArea } from '@forge/react';
+import { MESSAGE_MAX_CHARS } from '@kb/contracts';
+import { useState, type ReactNode } from 'react';
+import { SourcesList } from './sources-list';
+import type { Chat, Failure } from './use-chat';
+
+interface ChatPanelProps {
+  chat: Chat;
+  /** What the reader is asking about, for the empty state ("this page", "this issue"). */
+  subject: string;
+  /** More actions beside "Ask" (the Jira panel's "Draft a reply"). */
+  actions?: ReactNode;
+  /** More content under the conversation (the drafted reply). */
+  children?: ReactNode;
+}
+
+/** The conversation: questions and cited answers, a box to ask, errors with a way to try again. */
+export function ChatPanel({ chat, subject, actions, children }: ChatPanelProps) {
+  const [question, setQuestion] = useState('');
+  const busy = chat.pendingQuestion !== null;
+  const send = (): void => {
+    if (!question.trim() || busy) return;
+    chat.ask(question);
+    setQuestion('');
+  };
+  return (
+    <Stack space="space.200">
+      {chat.exchanges.length === 0 && !busy && (
+        <Text>
+          Ask a question about {subject}. Answers come from the knowledge base and name their sources.
+        </Text>
+      )}
+      {chat.exchanges.map((exchange, i) => (
+        <Stack key={i} space="space.100">
+          <Text weight="bold">You: {exchange.question}</Text>
+          <Text>{exchange.answer}</Text>
+          <SourcesList sources={exchange.sources} />
+        </Stack>
+      ))}
+      {busy && <Text weight="bold">You: {chat.pendingQuestion}</Text>}
+      {chat.failure && <FailureMessage failure={chat.failure} />}
+      {children}
+      <TextArea
+        placeholder="Ask a question…"
+        value={question}
+        maxLength={MESSAGE_MAX_CHARS}
+        isDisabled={busy}
+        onChange={(event) => {
+          setQuestion(String(event.target.value ?? ''));
+        }}
+      />
+      <Inline space="space.100" alignBlock="center">
+        <LoadingButton appearance="primary" isLoading={busy} isDisabled={!question.trim()} onClick={send}>
+          Ask
+        </LoadingButton>
+        {actions}
+        <Button
+          appearance="subtle"
+          isDisabled={chat.exchanges.length === 0 && !chat.failure && !chat.reply}
+          onClick={chat.startOver}
+        >
+          Start over
+        </Button>
+      </Inline>
+    </Stack>
+  );
+}
+
+export function FailureMessage({ failure }: { failure: Failure }) {
+  return (
+    <SectionMessage appearance="error" title="That did not work">
+      <Box>
+        <Text>{failure.error.message}</Text>
+        {failure.error.retryable && (
+          <Button appearance="default" onClick={failure.retry}>
+            Try again
+          </Button>
+        )}
+      </Box>
+    </SectionMessage>
+  );
+}

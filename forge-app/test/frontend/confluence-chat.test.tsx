@@ -1,0 +1,100 @@
+import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
+import { ServiceDouble } from '../fakes/service-double';
+import { CONFLUENCE_PAGE, ForgeUi } from '../helpers/forge-ui';
+
+/** The Confluence chat panel, rendered as Forge renders it, through the real resolvers to the service. */
+describe('Confluence chat panel', () => {
+  const service = new ServiceDouble();
+  let runtime: FakeForgeRuntime;
+  let ui: ForgeUi;
+
+  beforeAll(async () => {
+    await service.start();
+    runtime = new FakeForgeRuntime(service.url, atlassianSite({ admin: false }));
+    runtime.install();
+    const { handler } = await import('../../src/index');
+    ui = new ForgeUi(handler, CONFLUENCE_PAGE);
+    ui.install();
+    await import('../../src/frontend/confluence-chat');
+    await ui.waitForText('Ask a question about this page');
+  });
+  afterAll(async () => {
+    runtime.uninstall();
+    await service.stop();
+  });
+
+  const ask = (question: string): void => {
+    ui.change(ui.questionBox(), { value: question });
+    ui.click('Ask');
+  };
+  const chatRequests = () => service.requests.filter((r) => r.path === '/api/v1/chat');
+
+  it('sends a question with the page and space as context and shows the cited answer with linked sources', async () => {
+    expect(ui.button('Ask').props.isDisabled).toBe(true);
+    service.delayMs = 300;
+    ask('How do I rotate the API token?');
+    await ui.waitFor(() => ui.button('Ask').props.isLoading === true, 'the loading state');
+    expect(ui.text()).toContain('You: How do I rotate the API token?');
+    await ui.waitForText('Answer to "How do I rotate the API token?" after 0 turns [1].');
+    service.delayMs = 0;
+    expect(ui.button('Ask').props.isLoading).toBe(false);
+
+    const request = chatRequests()[0]!;
+    expect(request.body).toMatchObject({
+      message: 'How do I rotate the API token?',
+      history: [],
+      context: { product: 'confluence', pageId: '123', spaceKey: 'ENG', accountId: 'acc-reader' },
+    });
+    const links = ui.all('Link');
+    expect(links.map((l) => [l.props.href, ui.text(l)])).toEqual([
+      ['https://example.atlassian.net/wiki/spaces/ENG/pages/123', 'API tokens'],
+    ]);
+    // The file source has no web address: numbered, shown by title, not linked.
+    expect(ui.text(ui.all('List')[0])).toBe('[1] API tokens[2] User guide');
+  });
+
+  it('sends the session history and conversation id with the next question', async () => {
+    ask('And how often?');
+    await ui.waitForText('Answer to "And how often?" after 2 turns');
+    expect(chatRequests()[1]!.body).toMatchObject({
+      message: 'And how often?',
+      conversationId: 'conv-1',
+      history: [
+        { role: 'user', content: 'How do I rotate the API token?' },
+        { role: 'assistant', content: 'Answer to "How do I rotate the API token?" after 0 turns [1].' },
+      ],
+    });
+  });
+
+  it('shows the error with "Try again", which repeats the same question', async () => {
+    service.failNext('upstream_unavailable');
+    ask('Who owns billing?');
+    await ui.waitForText('cannot be reached right now');
+    expect(ui.all('SectionMessage')[0]!.props.appearance).toBe('error');
+    ui.click('Try again');
+    await ui.waitForText('Answer to "Who owns billing?" after 4 turns');
+    expect(ui.text()).not.toContain('cannot be reached');
+    const lastTwo = chatRequests()
+      .slice(-2)
+      .map((r) => r.body);
+    expect(lastTwo[0]).toEqual(lastTwo[1]);
+  });
+
+  it('offers no retry for an error that would only repeat (a question the service refuses)', async () => {
+    service.failNext('invalid_request', 'history holds at most 20 turns');
+    ask('One more?');
+    await ui.waitForText('history holds at most 20 turns');
+    expect(ui.hasButton('Try again')).toBe(false);
+  });
+
+  it('"Start over" forgets the conversation: the next question goes without history', async () => {
+    ui.click('Start over');
+    await ui.waitForText('Ask a question about this page');
+    expect(ui.text()).not.toContain('Who owns billing?');
+    ask('Fresh question');
+    await ui.waitForText('Answer to "Fresh question" after 0 turns');
+    const last = chatRequests().at(-1)!.body as Record<string, unknown>;
+    expect(last.history).toEqual([]);
+    expect(last).not.toHaveProperty('conversationId');
+  });
+});

@@ -1,0 +1,106 @@
+import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
+import { ServiceDouble } from '../fakes/service-double';
+import { ForgeUi, JIRA_ISSUE } from '../helpers/forge-ui';
+
+const adf = (text: string) => ({
+  type: 'doc',
+  version: 1,
+  content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+});
+
+/** The Jira issue panel: chat with the issue as context, and "Draft a reply" read as the agent. */
+describe('Jira support assistant panel', () => {
+  const service = new ServiceDouble();
+  let runtime: FakeForgeRuntime;
+  let ui: ForgeUi;
+
+  beforeAll(async () => {
+    await service.start();
+    runtime = new FakeForgeRuntime(
+      service.url,
+      atlassianSite({
+        admin: false,
+        issue: {
+          key: 'SUP-7',
+          summary: 'Cannot log in after token rotation',
+          description: adf('Since I rotated my API token the CLI says 401.'),
+          comments: Array.from({ length: 7 }, (_, i) => ({
+            author: `Person ${String(i + 1)}`,
+            body: adf(`comment ${String(i + 1)}`),
+          })),
+        },
+      }),
+    );
+    runtime.install();
+    const { handler } = await import('../../src/index');
+    ui = new ForgeUi(handler, JIRA_ISSUE);
+    ui.install();
+    await import('../../src/frontend/jira-assistant');
+    await ui.waitForText('Ask a question about this issue');
+  });
+  afterAll(async () => {
+    runtime.uninstall();
+    await service.stop();
+  });
+
+  it('drafts a reply from the issue read as the agent, shown ready to copy with its sources', async () => {
+    ui.click('Draft a reply');
+    await ui.waitForText('Drafted reply');
+
+    const request = service.requests.find((r) => r.path === '/api/v1/chat')!;
+    const body = request.body as {
+      message: string;
+      context: { product: string; accountId: string; issue: Record<string, string> };
+    };
+    expect(body.message).toContain('Draft a reply to the reporter of SUP-7');
+    expect(body.context.product).toBe('jira');
+    expect(body.context.accountId).toBe('acc-agent');
+    expect(body.context.issue.key).toBe('SUP-7');
+    expect(body.context.issue.summary).toBe('Cannot log in after token rotation');
+    const description = body.context.issue.description!;
+    expect(description).toContain('Since I rotated my API token the CLI says 401.');
+    // The five latest of seven comments, oldest of them first.
+    expect(description).toContain('Latest comments:\nPerson 3: comment 3\nPerson 4: comment 4');
+    expect(description).toContain('Person 7: comment 7');
+    expect(description).not.toContain('Person 2:');
+    // Jira was read as the user (asUser), never as the app.
+    expect(runtime.productCalls.map((c) => c.path)).toEqual(
+      expect.arrayContaining(['/rest/api/3/issue/SUP-7?fields=summary,description']),
+    );
+
+    const editor = ui
+      .all('TextArea')
+      .find((t) => typeof t.props.value === 'string' && t.props.value.startsWith('Answer to'))!;
+    expect(editor.props.value).toBe(`Answer to "${body.message}" after 0 turns [1].`);
+    ui.change(editor, { value: 'Edited by the agent' });
+    await ui.waitFor(
+      () => ui.all('TextArea').some((t) => t.props.value === 'Edited by the agent'),
+      'the edited draft',
+    );
+    expect(ui.all('Link').map((l) => l.props.href)).toContain(
+      'https://example.atlassian.net/wiki/spaces/ENG/pages/123',
+    );
+  });
+
+  it('chats with the issue as context', async () => {
+    ui.change(ui.questionBox(), { value: 'Is there a workaround?' });
+    ui.click('Ask');
+    await ui.waitForText('Answer to "Is there a workaround?"');
+    const body = service.requests.filter((r) => r.path === '/api/v1/chat').at(-1)!.body as {
+      context: { issue: { key: string; summary: string } };
+    };
+    expect(body.context.issue).toMatchObject({ key: 'SUP-7', summary: 'Cannot log in after token rotation' });
+  });
+
+  it('shows a failed draft with "Try again", which drafts it', async () => {
+    ui.click('Start over');
+    await ui.waitFor(() => !ui.text().includes('Drafted reply'), 'the panel to clear');
+    service.failNext('rate_limited');
+    ui.click('Draft a reply');
+    await ui.waitForText('busy');
+    expect(ui.text()).not.toContain('Drafted reply');
+    ui.click('Try again');
+    await ui.waitForText('Drafted reply');
+    expect(ui.text()).not.toContain('busy');
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * Renders a UI Kit entry the way Forge does: `ForgeReconciler.render` sends the tree over the bridge
+ * (`callBridge('reconcile', { forgeDoc })`), and `invoke` from @forge/bridge arrives as
+ * `callBridge('invoke', …)`, which goes to the app's real resolver handler with the module's context.
+ * Tests read the rendered tree and drive it through its own props (`onClick`, `onChange`).
+ */
+
+export interface ForgeNode {
+  type: string;
+  props: Record<string, unknown>;
+  children: ForgeNode[];
+}
+
+/** The app's resolver handler, as manifest.yml names it. */
+export type ResolverHandler = (typeof import('../../src/index'))['handler'];
+
+export interface ModuleContext {
+  accountId: string;
+  extension: Record<string, unknown>;
+}
+
+export class ForgeUi {
+  private doc: ForgeNode | undefined;
+  /** Every text the page has shown, in order: progress that came and went can still be asserted. */
+  readonly seenTexts: string[] = [];
+  readonly invocations: { functionKey: string; payload: unknown }[] = [];
+
+  constructor(
+    private readonly handler: ResolverHandler,
+    private readonly context: ModuleContext,
+  ) {}
+
+  install(): void {
+    const g = globalThis as { self?: unknown; __bridge?: unknown };
+    g.self = globalThis;
+    g.__bridge = { callBridge: (cmd: string, data: unknown) => this.callBridge(cmd, data) };
+  }
+
+  private async callBridge(cmd: string, data: unknown): Promise<unknown> {
+    if (cmd === 'reconcile') {
+      this.doc = (data as { forgeDoc: ForgeNode }).forgeDoc;
+      this.seenTexts.push(this.text());
+      return undefined;
+    }
+    if (cmd === 'invoke') {
+      const { functionKey, payload } = data as { functionKey: string; payload?: unknown };
+      // The bridge serialises payloads as JSON: a function or a Date in one would not survive.
+      const wire = JSON.parse(JSON.stringify(payload ?? {})) as unknown;
+      this.invocations.push({ functionKey, payload: wire });
+      const result = await this.handler(
+        {
+          call: { functionKey, payload: wire },
+          context: {
+            cloudId: 'cloud-1',
+            siteUrl: 'https://example.atlassian.net',
+            extension: this.context.extension,
+          },
+        },
+        { principal: { accountId: this.context.accountId } },
+      );
+      return JSON.parse(JSON.stringify(result)) as unknown;
+    }
+    if (cmd === 'onError') throw (data as { error: unknown }).error;
+    throw new Error(`the test bridge does not serve ${cmd}`);
+  }
+
+  root(): ForgeNode {
+    if (!this.doc) throw new Error('nothing rendered yet');
+    return this.doc;
+  }
+
+  /** Every node of a type (and passing `where`), depth first. */
+  all(
+    type: string,
+    where: (node: ForgeNode) => boolean = () => true,
+    from: ForgeNode = this.root(),
+  ): ForgeNode[] {
+    const found: ForgeNode[] = [];
+    const visit = (node: ForgeNode): void => {
+      if (node.type === type && where(node)) found.push(node);
+      node.children.forEach(visit);
+    };
+    visit(from);
+    return found;
+  }
+
+  /** The text a node shows, its String leaves joined. */
+  text(node: ForgeNode = this.root()): string {
+    if (node.type === 'String') return String(node.props.text);
+    return node.children.map((child) => this.text(child)).join('');
+  }
+
+  /** A DynamicTable's body as text, row by row (UI Kit sends rows as Row and Cell nodes). */
+  tableRows(caption: string): string[][] {
+    const table = this.all('DynamicTable', (t) => t.props.caption === caption)[0];
+    if (!table) throw new Error(`no table "${caption}"`);
+    return this.all('Row', () => true, table).map((row) =>
+      this.all('Cell', () => true, row).map((c) => this.text(c)),
+    );
+  }
+
+  /** The chat's question box (the drafted reply is a text area too). */
+  questionBox(): ForgeNode {
+    return this.all('TextArea', (t) => t.props.placeholder === 'Ask a question…')[0]!;
+  }
+
+  /** The one Button or LoadingButton labelled `label`. */
+  button(label: string): ForgeNode {
+    const buttons = [...this.all('Button'), ...this.all('LoadingButton')].filter(
+      (b) => this.text(b) === label,
+    );
+    if (buttons.length !== 1)
+      throw new Error(`expected one button "${label}", found ${String(buttons.length)}`);
+    return buttons[0]!;
+  }
+
+  hasButton(label: string): boolean {
+    return [...this.all('Button'), ...this.all('LoadingButton')].some((b) => this.text(b) === label);
+  }
+
+  click(label: string): void {
+    const button = this.button(label);
+    if (button.props.isDisabled === true) throw new Error(`button "${label}" is disabled`);
+    (button.props.onClick as () => void)();
+  }
+
+  /** Fires a node's onChange with the event shape UI Kit sends (a serialised event with `target`). */
+  change(node: ForgeNode, target: { value?: string; checked?: boolean }): void {
+    (node.props.onChange as (e: unknown) => void)({ type: 'change', target });
+  }
+
+  async waitFor(check: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        if (check()) return;
+      } catch {
+        // Not rendered yet.
+      }
+      if (Date.now() > until)
+        throw new Error(`timed out waiting for ${what}; the page shows: ${this.text()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  waitForText(text: string, timeoutMs?: number): Promise<void> {
+    return this.waitFor(() => this.text().includes(text), `"${text}"`, timeoutMs);
+  }
+}
+
+export const CONFLUENCE_PAGE: ModuleContext = {
+  accountId: 'acc-reader',
+  extension: {
+    type: 'confluence:contentBylineItem',
+    content: { id: '123', type: 'page' },
+    space: { key: 'ENG', id: '98305' },
+  },
+};
+
+export const JIRA_ISSUE: ModuleContext = {
+  accountId: 'acc-agent',
+  extension: {
+    type: 'jira:issuePanel',
+    issue: { key: 'SUP-7', id: '10001', type: 'Bug' },
+    project: { key: 'SUP' },
+  },
+};
+
+export const CONFLUENCE_SETTINGS: ModuleContext = {
+  accountId: 'acc-admin',
+  extension: { type: 'confluence:globalSettings' },
+};
+
+export const JIRA_ADMIN: ModuleContext = {
+  accountId: 'acc-jira-admin',
+  extension: { type: 'jira:adminPage' },
+};

@@ -1,0 +1,174 @@
+import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
+import { ServiceDouble } from '../fakes/service-double';
+import { handler } from '../../src/index';
+import { callService, CHAT_TIMEOUT_MS, ADMIN_TIMEOUT_MS } from '../../src/resolvers/service-client';
+import { ChatResponse } from '@kb/contracts';
+import { CONFLUENCE_PAGE, CONFLUENCE_SETTINGS, JIRA_ADMIN, type ModuleContext } from '../helpers/forge-ui';
+
+/**
+ * The resolvers as Forge calls them (the handler of manifest.yml), with the real @forge/api: only the
+ * runtime's fetch is the test's, forwarding to a contract-checked service double and to Jira/Confluence.
+ */
+describe('resolvers', () => {
+  const service = new ServiceDouble();
+  let runtime: FakeForgeRuntime;
+  let admin = true;
+
+  beforeAll(async () => {
+    await service.start();
+    runtime = new FakeForgeRuntime(service.url, (request) => atlassianSite({ admin })(request));
+    runtime.install();
+  });
+  afterAll(async () => {
+    runtime.uninstall();
+    await service.stop();
+  });
+  beforeEach(() => {
+    admin = true;
+    runtime.remoteDown = false;
+    service.requests.length = 0;
+    runtime.productCalls.length = 0;
+  });
+
+  const call = (functionKey: string, payload: unknown, module: ModuleContext = CONFLUENCE_PAGE) =>
+    handler(
+      { call: { functionKey, payload }, context: { extension: module.extension } },
+      { principal: { accountId: module.accountId } },
+    ) as Promise<{
+      ok: boolean;
+      data?: unknown;
+      error?: { code: string; message: string; retryable: boolean; jobId?: string };
+    }>;
+
+  it('puts Forge’s context in the chat request and ignores context the frontend claims', async () => {
+    const result = await call('chat', {
+      message: 'Where is the runbook?',
+      context: { pageId: '999', spaceKey: 'SECRET', accountId: 'someone-else' },
+    });
+    expect(result.ok).toBe(true);
+    expect(service.requests[0]!.body).toEqual({
+      message: 'Where is the runbook?',
+      context: { product: 'confluence', accountId: 'acc-reader', spaceKey: 'ENG', pageId: '123' },
+    });
+    expect(service.requests[0]!.headers['x-forge-account-id']).toBe('acc-reader');
+  });
+
+  it('refuses a bad payload before calling the service, naming the field', async () => {
+    const result = await call('chat', { message: '   ' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_request', retryable: false } });
+    expect(result.error!.message).toContain('message');
+    expect(await call('getJob', { jobId: 7 }, CONFLUENCE_SETTINGS)).toMatchObject({
+      error: { code: 'invalid_request' },
+    });
+    expect(service.requests).toEqual([]);
+  });
+
+  it.each([
+    ['upstream_unavailable', 'unavailable', true],
+    ['internal', 'internal', true],
+    ['rate_limited', 'rate_limited', true],
+    ['unauthorized', 'unauthorized', false],
+    ['forbidden', 'unauthorized', false],
+    ['invalid_request', 'invalid_request', false],
+  ] as const)('turns the service’s %s into a friendly %s failure', async (serviceCode, code, retryable) => {
+    service.failNext(serviceCode, 'internal detail: stack at x.js:1');
+    const result = await call('chat', { message: 'hello' });
+    expect(result).toMatchObject({ ok: false, error: { code, retryable } });
+    if (serviceCode !== 'invalid_request') expect(result.error!.message).not.toContain('internal detail');
+    if (code === 'unauthorized') expect(result.error!.message).toContain('FORGE_APP_ID');
+  });
+
+  it('reports an unreachable service as unavailable, to retry', async () => {
+    runtime.remoteDown = true;
+    expect(await call('chat', { message: 'hello' })).toMatchObject({
+      error: { code: 'unavailable', retryable: true },
+    });
+  });
+
+  it('ends a slow call by its deadline, well inside Forge’s 25 s', async () => {
+    expect(CHAT_TIMEOUT_MS).toBeLessThanOrEqual(20_000);
+    expect(ADMIN_TIMEOUT_MS).toBeLessThan(CHAT_TIMEOUT_MS);
+    service.delayMs = 2_000;
+    const started = Date.now();
+    const result = await callService(
+      { method: 'POST', path: '/api/v1/chat', body: { message: 'slow' }, accountId: 'a', timeoutMs: 300 },
+      ChatResponse,
+    );
+    service.delayMs = 0;
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(result).toMatchObject({ ok: false, error: { code: 'timeout', retryable: true } });
+  });
+
+  it('rejects a reply that does not match the contract rather than passing it to the panel', async () => {
+    const result = await callService(
+      { method: 'GET', path: '/api/v1/admin/index', accountId: 'a', timeoutMs: 2_000 },
+      ChatResponse,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+
+  it.each(['indexStatus', 'reindex', 'listJobs', 'getJob', 'cancelJob'])(
+    'refuses %s to a non-admin without calling the service',
+    async (key) => {
+      admin = false;
+      const payload = key === 'getJob' || key === 'cancelJob' ? { jobId: 'job-1' } : {};
+      expect(await call(key, payload, CONFLUENCE_SETTINGS)).toMatchObject({
+        ok: false,
+        error: { code: 'not_admin' },
+      });
+      expect(service.requests).toEqual([]);
+      expect(runtime.productCalls.map((c) => c.path)).toEqual([
+        '/wiki/rest/api/user/current?expand=operations',
+      ]);
+    },
+  );
+
+  it('checks Jira admins with the ADMINISTER global permission and lets them through', async () => {
+    const result = await call('indexStatus', {}, JIRA_ADMIN);
+    expect(result.ok).toBe(true);
+    expect(runtime.productCalls[0]).toMatchObject({ product: 'jira', path: '/rest/api/3/permissions/check' });
+    expect(service.requests.map((r) => r.path)).toEqual(['/api/v1/admin/index']);
+  });
+
+  it('counts a failed admin check as "not an admin" (fails closed)', async () => {
+    const failing = new FakeForgeRuntime(service.url, () => ({ status: 500, body: {} }));
+    failing.install();
+    try {
+      expect(await call('listJobs', {}, JIRA_ADMIN)).toMatchObject({
+        ok: false,
+        error: { code: 'not_admin' },
+      });
+      expect(service.requests).toEqual([]);
+    } finally {
+      runtime.install();
+    }
+  });
+
+  it('passes the running job’s id with a reindex conflict', async () => {
+    const first = await call('reindex', { source: 'files' }, CONFLUENCE_SETTINGS);
+    expect(first).toMatchObject({ ok: true, data: { jobId: expect.any(String) as string } });
+    const jobId = (first.data as { jobId: string }).jobId;
+    expect(await call('reindex', {}, CONFLUENCE_SETTINGS)).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', jobId },
+    });
+    expect(await call('cancelJob', { jobId }, CONFLUENCE_SETTINGS)).toMatchObject({
+      ok: true,
+      data: { state: 'cancelled' },
+    });
+  });
+
+  it('says so when Draft a reply cannot read the issue', async () => {
+    const result = await call(
+      'draftReply',
+      {},
+      {
+        accountId: 'acc-agent',
+        extension: { type: 'jira:issuePanel', issue: { key: 'SUP-404' } },
+      },
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(result.error!.message).toContain('SUP-404');
+    expect(service.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { LocalServer } from './local-server.js';
+
+export const TEST_APP_ID = 'ari:cloud:ecosystem::app/6d3b5c8e-1111-4e5a-9f00-0123456789ab';
+
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+export async function signingKey(kid: string): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+/**
+ * Forge's side of the trust, for tests: RSA keys published as a JWKS over HTTP (counting fetches, so
+ * caching and refresh show) and Forge Invocation Tokens signed with them, with Forge's claims.
+ */
+export class ForgeSigner extends LocalServer {
+  jwksFetches = 0;
+  private published: SigningKey[] = [];
+
+  static async create(): Promise<ForgeSigner> {
+    const signer = new ForgeSigner();
+    signer.published = [await signingKey('forge-key-1')];
+    return signer.start();
+  }
+
+  get jwksUrl(): string {
+    return `${this.url}/.well-known/jwks.json`;
+  }
+
+  get key(): SigningKey {
+    return this.published[0]!;
+  }
+
+  /** Forge rotates keys: the new one is published beside the old. */
+  publish(key: SigningKey): void {
+    this.published.push(key);
+  }
+
+  protected async receive(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.jwksFetches += 1;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: this.published.map((k) => k.jwk) }));
+  }
+
+  /** A token as Forge mints it for a UI-invoked remote call; `claims` override any claim for a test. */
+  async token(claims: JWTPayload = {}, key: SigningKey = this.key): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      iss: 'forge/invocation-token',
+      aud: TEST_APP_ID,
+      iat: now,
+      nbf: now,
+      exp: now + 60,
+      app: {
+        id: TEST_APP_ID,
+        installationId: 'ari:cloud:ecosystem::installation/1234',
+        apiBaseUrl: 'https://api.atlassian.com/ex/confluence/cloud-1',
+        environment: { type: 'DEVELOPMENT', id: 'env-1' },
+        module: { type: 'xen:macro', key: 'kb-page-assistant' },
+      },
+      context: { cloudId: 'cloud-1', moduleKey: 'kb-page-assistant' },
+      principal: 'acc-reader',
+      ...claims,
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .sign(key.privateKey);
+  }
+}
