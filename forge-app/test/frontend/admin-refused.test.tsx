@@ -1,27 +1,20 @@
-import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
-import { ServiceDouble } from '../fakes/service-double';
-import { ForgeUi, JIRA_ADMIN } from '../helpers/forge-ui';
+import { atlassianSite } from '../fakes/forge-runtime';
+import { JIRA_ADMIN, openPanel, type OpenPanel } from '../helpers/forge-ui';
 
 /** The admin page opened by someone who is not a product admin (here on Jira's admin page). */
 describe('admin page for a non-admin', () => {
-  const service = new ServiceDouble();
-  let runtime: FakeForgeRuntime;
-
-  afterAll(async () => {
-    runtime.uninstall();
-    await service.stop();
-  });
+  let panel: OpenPanel;
+  afterAll(() => panel.close());
 
   it('says admins only, shows nothing of the index, and never reaches the service', async () => {
-    await service.start();
-    runtime = new FakeForgeRuntime(service.url, atlassianSite({ admin: false }));
-    runtime.install();
-    const { handler } = await import('../../src/index');
-    const ui = new ForgeUi(handler, JIRA_ADMIN);
-    ui.install();
-    await import('../../src/frontend/admin');
-
-    await ui.waitFor(() => ui.all('SectionMessage')[0]?.props.title === 'Admins only', 'the refusal');
+    panel = await openPanel(
+      () => import('../../src/frontend/admin'),
+      JIRA_ADMIN,
+      atlassianSite({ admin: false }),
+      (u) => u.all('SectionMessage').length > 0,
+    );
+    const { ui, service, runtime } = panel;
+    expect(ui.all('SectionMessage')[0]!.props.title).toBe('Admins only');
     expect(ui.text()).toContain('Only Jira administrators can see the index and start a reindex.');
     expect(ui.hasButton('Start reindex')).toBe(false);
     expect(service.requests).toEqual([]);

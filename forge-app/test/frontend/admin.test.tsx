@@ -1,27 +1,23 @@
-import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
-import { ServiceDouble } from '../fakes/service-double';
-import { CONFLUENCE_SETTINGS, ForgeUi } from '../helpers/forge-ui';
+import { atlassianSite } from '../fakes/forge-runtime';
+import type { ServiceDouble } from '../fakes/service-double';
+import { CONFLUENCE_SETTINGS, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 /** The admin page for a Confluence administrator: status, reindex, live progress, recent jobs, cancel. */
 describe('admin page', () => {
-  const service = new ServiceDouble();
-  let runtime: FakeForgeRuntime;
+  let panel: OpenPanel;
   let ui: ForgeUi;
+  let service: ServiceDouble;
 
   beforeAll(async () => {
-    await service.start();
-    runtime = new FakeForgeRuntime(service.url, atlassianSite({ admin: true }));
-    runtime.install();
-    const { handler } = await import('../../src/index');
-    ui = new ForgeUi(handler, CONFLUENCE_SETTINGS);
-    ui.install();
-    await import('../../src/frontend/admin');
-    await ui.waitForText('Knowledge assistant');
+    panel = await openPanel(
+      () => import('../../src/frontend/admin'),
+      CONFLUENCE_SETTINGS,
+      atlassianSite({ admin: true }),
+      (u) => u.text().includes('Knowledge assistant'),
+    );
+    ({ ui, service } = panel);
   });
-  afterAll(async () => {
-    runtime.uninstall();
-    await service.stop();
-  });
+  afterAll(() => panel.close());
 
   const checkbox = (label: string) => ui.all('Checkbox', (c) => String(c.props.label).startsWith(label))[0]!;
 

@@ -1,27 +1,23 @@
-import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
-import { ServiceDouble } from '../fakes/service-double';
-import { CONFLUENCE_PAGE, ForgeUi } from '../helpers/forge-ui';
+import { atlassianSite } from '../fakes/forge-runtime';
+import type { ServiceDouble } from '../fakes/service-double';
+import { CONFLUENCE_PAGE, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 /** The Confluence chat panel, rendered as Forge renders it, through the real resolvers to the service. */
 describe('Confluence chat panel', () => {
-  const service = new ServiceDouble();
-  let runtime: FakeForgeRuntime;
+  let panel: OpenPanel;
   let ui: ForgeUi;
+  let service: ServiceDouble;
 
   beforeAll(async () => {
-    await service.start();
-    runtime = new FakeForgeRuntime(service.url, atlassianSite({ admin: false }));
-    runtime.install();
-    const { handler } = await import('../../src/index');
-    ui = new ForgeUi(handler, CONFLUENCE_PAGE);
-    ui.install();
-    await import('../../src/frontend/confluence-chat');
-    await ui.waitForText('Ask a question about this page');
+    panel = await openPanel(
+      () => import('../../src/frontend/confluence-chat'),
+      CONFLUENCE_PAGE,
+      atlassianSite({ admin: false }),
+      (u) => u.text().includes('Ask a question about this page'),
+    );
+    ({ ui, service } = panel);
   });
-  afterAll(async () => {
-    runtime.uninstall();
-    await service.stop();
-  });
+  afterAll(() => panel.close());
 
   const ask = (question: string): void => {
     ui.change(ui.questionBox(), { value: question });

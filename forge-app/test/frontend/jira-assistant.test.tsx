@@ -1,6 +1,6 @@
-import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
-import { ServiceDouble } from '../fakes/service-double';
-import { ForgeUi, JIRA_ISSUE } from '../helpers/forge-ui';
+import { atlassianSite, type FakeForgeRuntime } from '../fakes/forge-runtime';
+import type { ServiceDouble } from '../fakes/service-double';
+import { JIRA_ISSUE, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 const adf = (text: string) => ({
   type: 'doc',
@@ -10,38 +10,33 @@ const adf = (text: string) => ({
 
 /** The Jira issue panel: chat with the issue as context, and "Draft a reply" read as the agent. */
 describe('Jira support assistant panel', () => {
-  const service = new ServiceDouble();
-  let runtime: FakeForgeRuntime;
+  let panel: OpenPanel;
   let ui: ForgeUi;
+  let service: ServiceDouble;
+  let runtime: FakeForgeRuntime;
 
   beforeAll(async () => {
-    await service.start();
-    runtime = new FakeForgeRuntime(
-      service.url,
-      atlassianSite({
-        admin: false,
-        issue: {
-          key: 'SUP-7',
-          summary: 'Cannot log in after token rotation',
-          description: adf('Since I rotated my API token the CLI says 401.'),
-          comments: Array.from({ length: 7 }, (_, i) => ({
-            author: `Person ${String(i + 1)}`,
-            body: adf(`comment ${String(i + 1)}`),
-          })),
-        },
-      }),
+    const site = atlassianSite({
+      admin: false,
+      issue: {
+        key: 'SUP-7',
+        summary: 'Cannot log in after token rotation',
+        description: adf('Since I rotated my API token the CLI says 401.'),
+        comments: Array.from({ length: 7 }, (_, i) => ({
+          author: `Person ${String(i + 1)}`,
+          body: adf(`comment ${String(i + 1)}`),
+        })),
+      },
+    });
+    panel = await openPanel(
+      () => import('../../src/frontend/jira-assistant'),
+      JIRA_ISSUE,
+      site,
+      (u) => u.text().includes('Ask a question about this issue'),
     );
-    runtime.install();
-    const { handler } = await import('../../src/index');
-    ui = new ForgeUi(handler, JIRA_ISSUE);
-    ui.install();
-    await import('../../src/frontend/jira-assistant');
-    await ui.waitForText('Ask a question about this issue');
+    ({ ui, service, runtime } = panel);
   });
-  afterAll(async () => {
-    runtime.uninstall();
-    await service.stop();
-  });
+  afterAll(() => panel.close());
 
   it('drafts a reply from the issue read as the agent, shown ready to copy with its sources', async () => {
     ui.click('Draft a reply');

@@ -1,3 +1,6 @@
+import { FakeForgeRuntime, type ProductHandler } from '../fakes/forge-runtime';
+import { ServiceDouble } from '../fakes/service-double';
+
 /**
  * Renders a UI Kit entry the way Forge does: `ForgeReconciler.render` sends the tree over the bridge
  * (`callBridge('reconcile', { forgeDoc })`), and `invoke` from @forge/bridge arrives as
@@ -175,3 +178,40 @@ export const JIRA_ADMIN: ModuleContext = {
   accountId: 'acc-jira-admin',
   extension: { type: 'jira:adminPage' },
 };
+
+export interface OpenPanel {
+  ui: ForgeUi;
+  service: ServiceDouble;
+  runtime: FakeForgeRuntime;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a UI Kit entry in a module's context, wired to the real resolver handler, the real @forge/api
+ * (through a test Forge runtime), Jira/Confluence as `site` and a contract-checked service double; resolves
+ * once the panel shows `ready`.
+ */
+export async function openPanel(
+  loadEntry: () => Promise<unknown>,
+  module: ModuleContext,
+  site: ProductHandler,
+  ready: (ui: ForgeUi) => boolean,
+): Promise<OpenPanel> {
+  const service = await new ServiceDouble().start();
+  const runtime = new FakeForgeRuntime(service.url, site);
+  runtime.install();
+  const { handler } = await import('../../src/index');
+  const ui = new ForgeUi(handler, module);
+  ui.install();
+  await loadEntry();
+  await ui.waitFor(() => ready(ui), 'the panel to open');
+  return {
+    ui,
+    service,
+    runtime,
+    async close() {
+      runtime.uninstall();
+      await service.stop();
+    },
+  };
+}

@@ -1,19 +1,9 @@
 // By path, not as a dependency: the service's image must not install the Forge app's packages.
 import { handler } from '../../../forge-app/src/index.js';
+import { atlassianSite, FakeForgeRuntime } from '../../../forge-app/test/fakes/forge-runtime.js';
 import { ForgeSigner, TEST_APP_ID } from '../fakes/forge-signer.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
-interface ForgeFetchTarget {
-  type: string;
-  provider?: string;
-  remote?: string;
-}
-interface FetchInit {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-}
 interface Result {
   ok: boolean;
   data?: Record<string, unknown>;
@@ -30,44 +20,22 @@ describe('Forge app → rag-service, end to end', () => {
   let t: TestService;
   /** The `aud` Forge puts in the token: this app's id, unless a test plays another app. */
   let audience = TEST_APP_ID;
-  const remoteCalls: { path: string; authorization: string }[] = [];
+  let runtime: FakeForgeRuntime;
 
   beforeAll(async () => {
     forge = await ForgeSigner.create();
     t = await startTestService({ FORGE_APP_ID: TEST_APP_ID, FORGE_JWKS_URL: forge.jwksUrl });
     await t.synced;
-    (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__ = async (
-      target: ForgeFetchTarget,
-      path: string,
-      init: FetchInit = {},
-    ): Promise<Response> => {
-      if (target.type === 'frc' && target.remote === 'rag-service') {
-        // Resolver-invoked remote calls may carry no principal: the app names the user itself.
-        const token = await forge.token({ aud: audience, principal: undefined });
-        remoteCalls.push({ path, authorization: `Bearer ${token}` });
-        return fetch(t.url + path, {
-          method: init.method ?? 'GET',
-          headers: {
-            ...(init.headers ?? {}),
-            authorization: `Bearer ${token}`,
-            'x-forge-oauth-user': 'user-token',
-          },
-          ...(init.body !== undefined ? { body: init.body } : {}),
-        });
-      }
-      if (
-        target.type === 'fpp' &&
-        target.remote === 'confluence' &&
-        path.startsWith('/wiki/rest/api/user/current')
-      ) {
-        const operations = [{ operation: 'administer', targetType: 'application' }];
-        return new Response(JSON.stringify({ accountId: 'acc-admin', operations }), { status: 200 });
-      }
-      return new Response('{}', { status: 404 });
-    };
+    // Forge's proxy adds a fresh token to each remote call; resolver-invoked calls may carry no principal
+    // (the app names the user itself).
+    runtime = new FakeForgeRuntime(t.url, atlassianSite({ admin: true }), async () => ({
+      authorization: `Bearer ${await forge.token({ aud: audience, principal: undefined })}`,
+      'x-forge-oauth-user': 'user-token',
+    }));
+    runtime.install();
   });
   afterAll(async () => {
-    delete (globalThis as { __forge_fetch__?: unknown }).__forge_fetch__;
+    runtime.uninstall();
     await t.close();
     await forge.close();
   });
@@ -88,7 +56,7 @@ describe('Forge app → rag-service, end to end', () => {
     expect(result.ok).toBe(true);
     expect(result.data!.answer).toMatch(/\[\d\]/);
     expect((result.data!.sources as unknown[]).length).toBeGreaterThan(0);
-    expect(remoteCalls.at(-1)!.authorization).toMatch(/^Bearer eyJ/);
+    expect(runtime.remoteCalls.at(-1)!.path).toBe('/api/v1/chat');
   });
 
   it('lets an admin read the index and run a reindex to the end through the admin resolvers', async () => {
