@@ -38,18 +38,8 @@ export interface QdrantStoreOptions {
   timeoutMs?: number;
 }
 
-interface ChunkPayload {
-  chunkId: string;
-  docId: string;
-  ordinal: number;
-  source: DocumentSource;
-  title: string;
-  headingPath: string[];
-  url: string;
-  text: string;
-  spaceKey?: string;
-  pageId?: string;
-}
+/** A point's payload: the stored chunk, its id kept as `chunkId` (Qdrant point ids are UUIDs), no vector. */
+type ChunkPayload = Omit<StoredChunk, 'id' | 'vector'> & { chunkId: string };
 
 function chunkOf(payload: Record<string, unknown> | null | undefined): RetrievedChunk {
   const p = (payload ?? {}) as Partial<ChunkPayload>;
