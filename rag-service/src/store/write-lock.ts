@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 
 /** Another live process writes this index; two writers would race (LanceDB has no unique keys). */
@@ -5,10 +6,23 @@ export class IndexLockedError extends Error {
   override readonly name = 'IndexLockedError';
 }
 
+/**
+ * A killed writer whose parent never reaps it (PID 1 in many containers) lingers as a zombie: signals still
+ * "reach" it, but it holds nothing any more. Linux says so in /proc; elsewhere the signal test stands alone.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !zombie(pid);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }

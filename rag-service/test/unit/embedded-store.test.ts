@@ -41,4 +41,34 @@ describe('one writer per embedded index', () => {
       await tmp.remove();
     }
   });
+
+  it('takes over a lock held by a zombie: a killed writer nobody reaped holds nothing', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const tmp = await tempDir();
+    // The shell starts a child, prints its pid and becomes `sleep`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
+    try {
+      const [line] = (await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve)))
+        .toString()
+        .split('\n');
+      const pid = Number(line);
+      for (let i = 0; i < 100; i++) {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      await writeFile(path.join(tmp.dir, 'write.lock'), JSON.stringify({ pid, purpose: 'kb ingest' }));
+      const writer = await EmbeddedStore.open({
+        dir: tmp.dir,
+        identity: { embeddings: 'none', dimensions: 0 },
+      });
+      await writer.close();
+    } finally {
+      parent.kill('SIGKILL');
+      await tmp.remove();
+    }
+  });
 });
