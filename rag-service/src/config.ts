@@ -77,6 +77,16 @@ const Env = z.object({
     'must look like ari:cloud:ecosystem::app/<uuid>',
   ),
   FORGE_JWKS_URL: z.url().default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+  API_KEY_CONFLUENCE_ACCESS: z
+    .string()
+    .trim()
+    .default('all')
+    .refine(
+      (v) => /^(all|none|[A-Za-z0-9~_-]+(\s*,\s*[A-Za-z0-9~_-]+)*)$/.test(v),
+      'must be "all", "none" or a comma-separated list of space keys',
+    ),
+  ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  ACCESS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
   CHAT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(18_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -119,6 +129,17 @@ export interface Config {
     readonly forgeAppId?: string;
     readonly forgeJwksUrl: string;
     readonly allowUnauthenticated: boolean;
+  };
+  readonly access: {
+    /**
+     * What callers without a user identity (API keys, and the unauthenticated loopback mode) see of
+     * Confluence: every indexed space, or only these spaces (none when empty). Forge calls are decided
+     * per user by Confluence itself.
+     */
+    readonly apiKeyConfluenceSpaces: 'all' | readonly string[];
+    /** How long a user's view decision for a page is reused; 0 asks Confluence every time. */
+    readonly cacheTtlMs: number;
+    readonly cacheMaxEntries: number;
   };
   /** Passages an answer rests on (and sources returned). */
   readonly retrievalTopK: number;
@@ -235,11 +256,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       forgeJwksUrl: e.FORGE_JWKS_URL,
       allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
     },
+    access: {
+      apiKeyConfluenceSpaces: apiKeySpaces(e.API_KEY_CONFLUENCE_ACCESS),
+      cacheTtlMs: e.ACCESS_CACHE_TTL_MS,
+      cacheMaxEntries: e.ACCESS_CACHE_MAX_ENTRIES,
+    },
     retrievalTopK: e.RETRIEVAL_TOP_K,
     chatTimeoutMs: e.CHAT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);
+}
+
+function apiKeySpaces(value: string): 'all' | string[] {
+  if (value === 'all') return 'all';
+  if (value === 'none') return [];
+  return value.split(',').map((k) => k.trim());
 }
 
 function deepFreeze<T>(value: T): T {

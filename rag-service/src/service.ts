@@ -4,6 +4,9 @@ import type { Check, Readiness, SyncSource } from '@kb/contracts';
 import { Cron } from 'croner';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { ConfluenceVisibility } from './access/confluence-visibility.js';
+import { DecisionCache } from './access/decision-cache.js';
+import { PageAccess } from './access/page-access.js';
 import { ChatService } from './chat/chat-service.js';
 import { ConfigError, type Config } from './config.js';
 import { createApp } from './http/app.js';
@@ -159,6 +162,11 @@ export async function createService(
         candidates: Math.max(DEFAULT_RETRIEVAL.candidates, config.retrievalTopK * 8),
       },
       embeddingsHealth,
+      log,
+    ),
+    access: new PageAccess(
+      new ConfluenceVisibility(),
+      new DecisionCache(config.access.cacheTtlMs, config.access.cacheMaxEntries),
       log,
     ),
     answerer: models.answerer,

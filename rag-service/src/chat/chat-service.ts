@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, Source } from '@kb/contracts';
+import type { PageAccess, Viewer } from '../access/page-access.js';
 import { AppError } from '../errors.js';
 import type { Call } from '../models/chat-model.js';
 import type { Retriever } from '../retrieval/retriever.js';
@@ -14,6 +15,8 @@ export const NOTHING_FOUND =
 
 export interface ChatServiceDeps {
   retriever: Retriever;
+  /** What each asker may see: their Confluence permissions, or the operator's policy. */
+  access: PageAccess;
   answerer: Answerer;
   condenser: QuestionCondenser;
   embeddingsId: string;
@@ -35,7 +38,7 @@ function searchFilter(request: ChatRequest): SearchFilter | undefined {
 }
 
 /**
- * One conversation turn: condense → retrieve → answer → cite. It yields the contract's stream events; the
+ * One conversation turn: condense → retrieve (only what the asker may see) → answer → cite. It yields the contract's stream events; the
  * JSON route simply keeps the last one, so streamed and non-streamed answers cannot disagree.
  */
 export class ChatService {
@@ -49,14 +52,18 @@ export class ChatService {
    * Runs one turn within the budget. A client that goes away aborts everything it started; a turn that
    * runs out of time ends with `upstream_unavailable` rather than a late answer.
    */
-  async *stream(request: ChatRequest, clientSignal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+  async *stream(
+    request: ChatRequest,
+    viewer: Viewer,
+    clientSignal: AbortSignal,
+  ): AsyncGenerator<ChatStreamEvent> {
     const budget = AbortSignal.timeout(this.deps.budgetMs);
     const call: Call = {
       signal: AbortSignal.any([clientSignal, budget]),
       deadline: Date.now() + this.deps.budgetMs,
     };
     try {
-      yield* this.turn(request, call);
+      yield* this.turn(request, viewer, call);
     } catch (err) {
       if (budget.aborted && !clientSignal.aborted) {
         throw new AppError(
@@ -68,24 +75,28 @@ export class ChatService {
     }
   }
 
-  private async *turn(request: ChatRequest, call: Call): AsyncGenerator<ChatStreamEvent> {
+  private async *turn(request: ChatRequest, viewer: Viewer, call: Call): AsyncGenerator<ChatStreamEvent> {
     const conversationId = request.conversationId ?? randomUUID();
     const history = request.history ?? [];
     const question = history.length
       ? await this.deps.condenser.condense(history, request.message, call)
       : request.message;
-    const passages = await this.deps.retriever.retrieve({
+    const { passages, notice } = await this.deps.retriever.retrieve({
       query: retrievalQuery(question, request),
       filter: searchFilter(request),
+      preferSpace: request.context?.spaceKey,
+      access: this.deps.access.plan(viewer),
       call,
     });
     const sources: Source[] = passages.map((p, i) => toSource(p, i + 1));
     yield { event: 'sources', data: { sources } };
 
-    let answer = '';
+    // What was left out, and why, comes first: the answer below rests only on what the asker may see.
+    let answer = notice ? `${notice}\n\n` : '';
+    if (answer) yield { event: 'token', data: { text: answer } };
     if (!sources.length) {
-      answer = NOTHING_FOUND;
-      yield { event: 'token', data: { text: answer } };
+      answer += NOTHING_FOUND;
+      yield { event: 'token', data: { text: NOTHING_FOUND } };
     } else {
       const citations = new CitationStream(new Set(sources.map((s) => s.n)));
       const numbered = passages.map((p, i) => ({ n: i + 1, chunk: p.chunk }));
@@ -115,9 +126,10 @@ export class ChatService {
     yield { event: 'done', data: response };
   }
 
-  async ask(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+  async ask(request: ChatRequest, viewer: Viewer, signal: AbortSignal): Promise<ChatResponse> {
     let done: ChatResponse | undefined;
-    for await (const event of this.stream(request, signal)) if (event.event === 'done') done = event.data;
+    for await (const event of this.stream(request, viewer, signal))
+      if (event.event === 'done') done = event.data;
     if (!done) throw new Error('the chat stream ended without an answer');
     return done;
   }

@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
   const auth = authorizer(deps.config.auth);
   app.use(systemRoutes(deps.readiness, deps.metrics));
   app.use(apiDocsRoutes(deps.version, WEB_DIR));
-  app.use(chatRoutes(deps.chat, auth, deps.metrics));
+  app.use(chatRoutes(deps.chat, auth, deps.metrics, deps.config.access.apiKeyConfluenceSpaces));
   app.use(documentRoutes(deps.uploads, auth, deps.metrics));
   app.use(
     adminRoutes(

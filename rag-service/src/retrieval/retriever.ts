@@ -1,14 +1,16 @@
-import { AppError } from '../errors.js';
-import { jaccard, termCoverage, uniqueTerms } from '../text/analyzer.js';
-import { embedAll, type Embedder } from '../models/embedder.js';
-import type { Call } from '../models/chat-model.js';
-import type { HealthTracker } from '../models/resilient.js';
 import type { Logger } from 'pino';
+import type { AccessPlan } from '../access/page-access.js';
+import { AppError } from '../errors.js';
+import type { Call } from '../models/chat-model.js';
+import { embedAll, type Embedder } from '../models/embedder.js';
+import type { HealthTracker } from '../models/resilient.js';
 import type { RetryPolicy } from '../models/retry.js';
+import type { RetrievedChunk, SearchFilter, SearchHit, VectorStore } from '../store/vector-store.js';
+import { jaccard, termCoverage, uniqueTerms } from '../text/analyzer.js';
+import { admitVisible } from './admission.js';
 
 /** Short: the answer matters more than the vector, and lexical retrieval is the fallback. */
 const QUERY_EMBEDDING_RETRY: RetryPolicy = { attempts: 2, baseDelayMs: 200, maxDelayMs: 500 };
-import type { RetrievedChunk, SearchFilter, VectorStore } from '../store/vector-store.js';
 
 export interface RetrievalOptions {
   /** Passages handed to the answer. */
@@ -23,6 +25,10 @@ export interface RetrievalOptions {
   minSimilarity: number;
   /** Passages whose term sets overlap this much are near-duplicates; the lower-ranked one goes. */
   duplicateThreshold: number;
+  /** Candidates are multiplied by this when some may turn out hidden from the asker. */
+  accessOverFetch: number;
+  /** Added to the score of passages from the space the question was asked in. */
+  preferredSpaceLift: number;
 }
 
 export const DEFAULT_RETRIEVAL: RetrievalOptions = {
@@ -32,6 +38,8 @@ export const DEFAULT_RETRIEVAL: RetrievalOptions = {
   minTermCoverage: 0.4,
   minSimilarity: 0.55,
   duplicateThreshold: 0.9,
+  accessOverFetch: 2,
+  preferredSpaceLift: 0.1,
 };
 
 export interface Passage {
@@ -42,8 +50,27 @@ export interface Passage {
 
 export interface RetrieveRequest {
   query: string;
+  /** The caller's own narrowing (`filters.spaceKeys`). */
   filter?: SearchFilter;
+  /** The space the question is asked in: its passages are preferred, not required. */
+  preferSpace?: string;
+  /** What the asker may see; without it, everything in the index may be used. */
+  access?: AccessPlan;
   call: Call;
+}
+
+export interface Retrieval {
+  passages: Passage[];
+  /** Why content was left out, when the asker should know. */
+  notice?: string;
+}
+
+interface Candidate {
+  hit: SearchHit;
+  terms: Set<string>;
+  coverage: number;
+  similarity: number;
+  score: number;
 }
 
 /**
@@ -80,51 +107,97 @@ export class Retriever {
     }
   }
 
-  async retrieve(request: RetrieveRequest): Promise<Passage[]> {
-    const { query, filter, call } = request;
-    const signal = call.signal;
+  async retrieve(request: RetrieveRequest): Promise<Retrieval> {
+    const { query, call, access } = request;
     const queryTerms = uniqueTerms(query);
     const vector = await this.embedQuery(query, call);
-    if (!queryTerms.size && !vector) return [];
-    const hits = await this.store
-      .search({ text: query, vector, limit: this.options.candidates, filter })
-      .catch((err: unknown) => {
-        throw new AppError('upstream_unavailable', `the ${this.store.kind} vector store is not available`, {
-          cause: (err as Error).message.slice(0, 200),
-        });
-      });
-    signal.throwIfAborted();
+    if (!queryTerms.size && !vector) return { passages: [], notice: access?.notice };
+    const filter = { ...request.filter, ...access?.filter };
+    // Pages the user may not open are dropped after the search: fetch more, so enough remain.
+    const limit = access?.check
+      ? this.options.candidates * this.options.accessOverFetch
+      : this.options.candidates;
+    const prefer = request.preferSpace && !filter.spaceKeys ? request.preferSpace : undefined;
+    const lists = await Promise.all([
+      this.search(query, vector, limit, filter),
+      // The asker's space searched on its own too, so its pages compete even when others outrank them.
+      ...(prefer ? [this.search(query, vector, limit, { ...filter, spaceKeys: [prefer] })] : []),
+    ]);
+    call.signal.throwIfAborted();
 
-    const topScore = hits[0]?.score ?? 1;
-    const relevant = hits
-      .map((hit) => {
-        const { chunk } = hit;
-        const terms = uniqueTerms([chunk.title, ...chunk.headingPath, chunk.text].join(' '));
-        const coverage = termCoverage(queryTerms, terms);
-        const sections = chunk.headingPath.filter((h) => h !== chunk.title);
-        const headingCoverage = termCoverage(queryTerms, uniqueTerms(sections.join(' ')));
-        const similarity = hit.similarity ?? 0;
-        const rank = topScore > 0 ? hit.score / topScore : 0;
-        // A light re-ranking: how much of the question the passage holds, where the store ranked it, and
-        // whether its section heading names the question's subject (the strongest signal a heading gives).
-        const score = 0.5 * Math.max(coverage, similarity) + 0.3 * rank + 0.2 * headingCoverage;
-        return { hit, terms, coverage, similarity, score };
-      })
+    const relevant = [...unionByChunk(lists.map((hits) => this.rerank(hits, queryTerms, prefer))).values()]
       .filter((c) => c.coverage >= this.options.minTermCoverage || c.similarity >= this.options.minSimilarity)
       .sort((a, b) => b.score - a.score);
+    const { admitted, unverified } = access?.check
+      ? await admitVisible(
+          relevant,
+          access.check,
+          call,
+          (kept) => this.dedupe(kept).length >= this.options.topK,
+        )
+      : { admitted: relevant, unverified: undefined };
+    const passages = diversify(
+      this.dedupe(admitted),
+      this.options.topK,
+      this.options.maxPerDocument,
+      (c) => c.hit.chunk.docId,
+    ).map((c) => ({ chunk: c.hit.chunk, score: round3(c.score) }));
+    const notice =
+      access?.notice ??
+      (unverified
+        ? `Some Confluence pages were left out of this answer: ${unverified}. Try again in a moment.`
+        : undefined);
+    return { passages, notice };
+  }
 
-    const kept: typeof relevant = [];
-    for (const candidate of relevant) {
+  private search(query: string, vector: number[] | undefined, limit: number, filter: SearchFilter) {
+    return this.store.search({ text: query, vector, limit, filter }).catch((err: unknown) => {
+      throw new AppError('upstream_unavailable', `the ${this.store.kind} vector store is not available`, {
+        cause: (err as Error).message.slice(0, 200),
+      });
+    });
+  }
+
+  /**
+   * A light re-ranking: how much of the question the passage holds, where the store ranked it, whether its
+   * section heading names the question's subject (the strongest signal a heading gives), and a small lift
+   * for the space the question was asked in.
+   */
+  private rerank(hits: SearchHit[], queryTerms: Set<string>, preferSpace: string | undefined): Candidate[] {
+    const topScore = hits[0]?.score ?? 1;
+    return hits.map((hit) => {
+      const { chunk } = hit;
+      const terms = uniqueTerms([chunk.title, ...chunk.headingPath, chunk.text].join(' '));
+      const coverage = termCoverage(queryTerms, terms);
+      const sections = chunk.headingPath.filter((h) => h !== chunk.title);
+      const headingCoverage = termCoverage(queryTerms, uniqueTerms(sections.join(' ')));
+      const similarity = hit.similarity ?? 0;
+      const rank = topScore > 0 ? hit.score / topScore : 0;
+      const lift = preferSpace && chunk.spaceKey === preferSpace ? this.options.preferredSpaceLift : 0;
+      const score = 0.5 * Math.max(coverage, similarity) + 0.3 * rank + 0.2 * headingCoverage + lift;
+      return { hit, terms, coverage, similarity, score };
+    });
+  }
+
+  /** Drops the lower-ranked of two passages whose term sets overlap past the threshold. */
+  private dedupe(ranked: Candidate[]): Candidate[] {
+    const kept: Candidate[] = [];
+    for (const candidate of ranked) {
       if (kept.some((k) => jaccard(k.terms, candidate.terms) >= this.options.duplicateThreshold)) continue;
       kept.push(candidate);
     }
-    return diversify(kept, this.options.topK, this.options.maxPerDocument, (c) => c.hit.chunk.docId).map(
-      (c) => ({
-        chunk: c.hit.chunk,
-        score: round3(c.score),
-      }),
-    );
+    return kept;
   }
+}
+
+/** The best-scored copy of each chunk across result lists. */
+function unionByChunk(lists: Candidate[][]): Map<string, Candidate> {
+  const byId = new Map<string, Candidate>();
+  for (const candidate of lists.flat()) {
+    const seen = byId.get(candidate.hit.chunk.id);
+    if (!seen || candidate.score > seen.score) byId.set(candidate.hit.chunk.id, candidate);
+  }
+  return byId;
 }
 
 /** Takes items in rank order with at most `perGroup` of one group; fills up from the rest if short. */

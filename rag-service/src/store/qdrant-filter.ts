@@ -14,6 +14,10 @@ export function qdrantFilter(filter: SearchFilter | undefined): Filter | undefin
   if (filter.spaceKeys?.length) must.push(any('spaceKey', filter.spaceKeys));
   if (filter.docIds?.length) must.push(any('docId', filter.docIds));
   const mustNot = filter.excludeDocIds?.length ? [any('docId', filter.excludeDocIds)] : [];
+  const confluence: Condition = { key: 'source', match: { value: 'confluence' } };
+  if (filter.confluenceSpaces?.length) {
+    must.push({ should: [{ must_not: [confluence] }, any('spaceKey', filter.confluenceSpaces)] });
+  } else if (filter.confluenceSpaces) mustNot.push(confluence);
   if (!must.length && !mustNot.length) return undefined;
   return { ...(must.length ? { must } : {}), ...(mustNot.length ? { must_not: mustNot } : {}) };
 }

@@ -17,5 +17,11 @@ export function filterPredicate(filter: SearchFilter | undefined): string | unde
   if (filter.spaceKeys?.length) parts.push(inList('spaceKey', filter.spaceKeys));
   if (filter.docIds) parts.push(filter.docIds.length ? inList('docId', filter.docIds) : 'false');
   if (filter.excludeDocIds?.length) parts.push(inList('docId', filter.excludeDocIds, true));
+  if (filter.confluenceSpaces) {
+    const other = `source <> ${literal('confluence')}`;
+    parts.push(
+      filter.confluenceSpaces.length ? `(${other} OR ${inList('spaceKey', filter.confluenceSpaces)})` : other,
+    );
+  }
   return parts.length ? parts.join(' AND ') : undefined;
 }

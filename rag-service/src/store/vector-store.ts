@@ -39,6 +39,11 @@ export interface SearchFilter {
   spaceKeys?: string[];
   docIds?: string[];
   excludeDocIds?: string[];
+  /**
+   * Confluence content only from these spaces (none at all when empty); other sources are not affected.
+   * How a caller who may not see all of Confluence is kept from it inside the store query.
+   */
+  confluenceSpaces?: string[];
 }
 
 export interface SearchQuery {

@@ -175,6 +175,34 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       expect(await only({ spaceKeys: ["O'Brien"] })).toEqual(new Set());
     });
 
+    it('keeps Confluence to the allowed spaces without touching other sources', async () => {
+      const page = (id: string, spaceKey: string): DocSpec => ({
+        id,
+        source: 'confluence',
+        spaceKey,
+        title: `Token page ${id}`,
+        texts: ['Token rotation and deploy steps for the team.'],
+      });
+      for (const d of [...DOCS, page('eng-page', 'ENG'), page('hr-page', 'HR')]) await put(store, d);
+      const q = 'token deploy leave rotation';
+      const only = async (confluenceSpaces: string[]) =>
+        new Set(
+          (await store.search({ text: q, limit: 10, filter: { confluenceSpaces } })).map(
+            (h) => h.chunk.docId,
+          ),
+        );
+      const files = ['tokens', 'deploy', 'holidays'];
+      expect(await only([])).toEqual(new Set(files));
+      expect(await only(['ENG'])).toEqual(new Set([...files, 'eng-page']));
+      expect(await only(['ENG', 'HR'])).toEqual(new Set([...files, 'eng-page', 'hr-page']));
+      const both = await store.search({
+        text: q,
+        limit: 10,
+        filter: { confluenceSpaces: ['HR'], spaceKeys: ['HR'] },
+      });
+      expect(new Set(both.map((h) => h.chunk.docId))).toEqual(new Set(['holidays', 'hr-page']));
+    });
+
     it('counts documents and chunks per source and space', async () => {
       for (const d of DOCS) await put(store, d);
       const stats = await store.stats();

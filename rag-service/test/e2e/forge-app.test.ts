@@ -30,7 +30,7 @@ describe('Forge app → rag-service, end to end', () => {
     // (the app names the user itself).
     runtime = new FakeForgeRuntime(t.url, atlassianSite({ admin: true }), async () => ({
       authorization: `Bearer ${await forge.token({ aud: audience, principal: undefined })}`,
-      'x-forge-oauth-user': 'user-token',
+      'x-forge-oauth-user': 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhY2MtcmVhZGVyIn0.c2lnbmF0dXJl',
     }));
     runtime.install();
   });

@@ -3,6 +3,8 @@ import { LocalServer } from './local-server.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenApiValidator, SPECS_DIR, type Violation } from './openapi-validator.js';
+import { ConfluencePermissions } from './confluence-permissions.js';
+import { idsOfCql, searchResult } from './confluence-search.js';
 
 export interface TestSpace {
   id: string;
@@ -32,12 +34,18 @@ export interface TestAttachment {
 export type ConfluenceFault = { status: number; retryAfter?: string; times?: number; only?: RegExp };
 
 const API = '/wiki/api/v2';
+const CLOUD_ID = '4c822e2f-510f-48b9-b8d0-8419d0932949';
+const SEARCH = '/wiki/rest/api/search';
 
 /**
  * Confluence Cloud's v2 REST API, as far as the ingestion uses it: spaces, pages and blog posts per space
  * (cursor pagination announced in `_links.next` and the `Link` header), single pages and blog posts with
  * their storage body, basic auth, and injected 429s (with Retry-After) and 5xx. Query strings are checked
  * against the official v2 spec, and so is every response this server sends.
+ *
+ * Users: behind `apiBaseUrl` (Atlassian's API gateway path, as Forge's `app.apiBaseUrl` names it) the v1 CQL
+ * search answers a user's bearer token with only what that user may view (see `permissions`), checked
+ * against the official v1 spec.
  */
 export class ConfluenceTestServer extends LocalServer {
   readonly spaces: TestSpace[] = [];
@@ -47,6 +55,12 @@ export class ConfluenceTestServer extends LocalServer {
   readonly violations: Violation[] = [];
   private readonly faults: ConfluenceFault[] = [];
   private readonly validator = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v2.openapi.json'));
+  private readonly v1 = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v1.openapi.json'));
+  readonly permissions = new ConfluencePermissions();
+  /** Every CQL search made with a user's token: whose, and which ids it asked about. */
+  readonly userSearches: { accountId: string; ids: string[] }[] = [];
+  /** Results per search page, whatever `limit` asks. */
+  maxSearchLimit = 100;
   private nextId = 100000;
   /** Page size the server uses, whatever `limit` asks (real Confluence caps it too). */
   maxPageSize = 250;
@@ -107,6 +121,15 @@ export class ConfluenceTestServer extends LocalServer {
     this.faults.push(fault);
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** The site's API base as Forge passes it to a remote (`app.apiBaseUrl`). */
+  get apiBaseUrl(): string {
+    return `${this.url}/ex/confluence/${CLOUD_ID}`;
+  }
+
   bodyFetches(): number {
     return this.requests.filter((r) => /\/(pages|blogposts)\/\d+$/.test(r.path)).length;
   }
@@ -137,6 +160,11 @@ export class ConfluenceTestServer extends LocalServer {
     const record = { path: url.pathname, query: url.search, status: 0 };
     this.requests.push(record);
     if (this.latencyMs) await sleep(this.latencyMs);
+    const gateway = new URL(this.apiBaseUrl).pathname;
+    if (url.pathname.startsWith(`${gateway}/`)) {
+      this.receiveAsUser(req, res, url, url.pathname.slice(gateway.length), record);
+      return;
+    }
     const expected = `Basic ${Buffer.from(`${this.email}:${this.token}`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
       this.send(res, record, 401, { code: 401, message: 'Unauthorized; scope does not match' });
@@ -190,6 +218,74 @@ export class ConfluenceTestServer extends LocalServer {
     if (responseErrors.length)
       this.violations.push({ method: 'GET', path: `${apiPath} (response)`, errors: responseErrors });
     this.send(res, record, status, body, headers);
+  }
+
+  /** The v1 CQL search, answered as the user whose bearer token came with the request. */
+  private receiveAsUser(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    apiPath: string,
+    record: { status: number },
+  ): void {
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    const accountId = bearer ? this.permissions.accountOf(bearer[1]!) : undefined;
+    if (!accountId) {
+      this.send(res, record, 401, { statusCode: 401, message: 'Unauthorized; scope does not match' });
+      return;
+    }
+    const fault = this.takeFault(apiPath);
+    if (fault) {
+      const body = { statusCode: fault.status, message: 'injected fault' };
+      this.send(res, record, fault.status, body, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+      return;
+    }
+    if (apiPath !== SEARCH) {
+      this.send(res, record, 404, { statusCode: 404, message: `no route ${apiPath} in this test server` });
+      return;
+    }
+    const queryErrors = this.v1.validateQuery('GET', apiPath, url.searchParams);
+    const ids = idsOfCql(url.searchParams.get('cql') ?? '');
+    if (queryErrors.length || !ids) {
+      if (queryErrors.length) this.violations.push({ method: 'GET', path: apiPath, errors: queryErrors });
+      const message = queryErrors.length ? queryErrors.join('; ') : 'Could not parse cql';
+      this.send(res, record, 400, { statusCode: 400, message });
+      return;
+    }
+    this.userSearches.push({ accountId, ids });
+    const spaceOf = (c: TestContent) => this.spaces.find((s) => s.id === c.spaceId)!;
+    const securable = (c: TestContent) => ({ id: c.id, spaceKey: spaceOf(c).key, parentId: c.parentId });
+    const parentOf = (id: string) => {
+      const parent = this.contents.get(id);
+      return parent && securable(parent);
+    };
+    const visible = ids
+      .map((id) => this.contents.get(id))
+      .filter((c): c is TestContent => !!c && this.permissions.canView(accountId, securable(c), parentOf));
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 25), this.maxSearchLimit);
+    const cursor = url.searchParams.get('cursor');
+    const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) : 0;
+    const results = visible.slice(start, start + limit).map((c) => searchResult(c, spaceOf(c)));
+    const links: Record<string, string> = { base: `${this.url}/wiki`, context: '/wiki' };
+    if (start + limit < visible.length) {
+      const next = new URLSearchParams(url.searchParams);
+      next.set('cursor', Buffer.from(String(start + limit)).toString('base64url'));
+      links.next = `/rest/api/search?${next.toString()}`;
+    }
+    const body = {
+      results,
+      start,
+      limit,
+      size: results.length,
+      totalSize: visible.length,
+      cqlQuery: url.searchParams.get('cql'),
+      searchDuration: 3,
+      _links: links,
+    };
+    const responseErrors = this.v1.validateResponse('GET', apiPath, 200, body);
+    if (responseErrors.length)
+      this.violations.push({ method: 'GET', path: `${apiPath} (response)`, errors: responseErrors });
+    this.send(res, record, 200, body);
   }
 
   private links(webui: string) {

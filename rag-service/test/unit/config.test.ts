@@ -19,6 +19,14 @@ describe('loadConfig', () => {
     });
     expect(c.auth.forgeJwksUrl).toBe('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json');
     expect(Object.isFrozen(c.auth)).toBe(true);
+    expect(c.access).toEqual({ apiKeyConfluenceSpaces: 'all', cacheTtlMs: 60_000, cacheMaxEntries: 50_000 });
+  });
+
+  it('reads what API-key callers may see of Confluence', () => {
+    const spaces = (v: string) => loadConfig({ API_KEY_CONFLUENCE_ACCESS: v }).access.apiKeyConfluenceSpaces;
+    expect(spaces('all')).toBe('all');
+    expect(spaces('none')).toEqual([]);
+    expect(spaces('ENG, ops_2')).toEqual(['ENG', 'ops_2']);
   });
 
   it('derives providers and the store from the keys that are set', () => {
@@ -58,6 +66,10 @@ describe('loadConfig', () => {
     [{ REINDEX_CRON: 'often' }, 'REINDEX_CRON'],
     [{ FORGE_APP_ID: 'my-app' }, 'FORGE_APP_ID'],
     [{ ALLOW_UNAUTHENTICATED: 'maybe' }, 'ALLOW_UNAUTHENTICATED'],
+    [{ API_KEY_CONFLUENCE_ACCESS: 'ENG;HR' }, 'API_KEY_CONFLUENCE_ACCESS'],
+    [{ API_KEY_CONFLUENCE_ACCESS: '' }, 'API_KEY_CONFLUENCE_ACCESS'],
+    [{ ACCESS_CACHE_TTL_MS: '-1' }, 'ACCESS_CACHE_TTL_MS'],
+    [{ ACCESS_CACHE_MAX_ENTRIES: 'lots' }, 'ACCESS_CACHE_MAX_ENTRIES'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

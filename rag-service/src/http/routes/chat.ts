@@ -7,6 +7,7 @@ import { requireJson } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 import { openEventStream } from '../sse.js';
 import { parseWith } from '../validate.js';
+import { viewerOf } from '../viewer.js';
 import type { RequestHandler } from 'express';
 
 /** An error as the stream's `error` event: the contract's code, a safe message, never a stack. */
@@ -15,10 +16,16 @@ function streamError(err: unknown): { code: ErrorCode; message: string } {
   return { code: 'internal', message: 'internal error: the failure was logged with this request id' };
 }
 
-export function chatRoutes(chat: ChatService, auth: (a: Access) => RequestHandler, metrics: Metrics): Router {
+export function chatRoutes(
+  chat: ChatService,
+  auth: (a: Access) => RequestHandler,
+  metrics: Metrics,
+  apiKeySpaces: 'all' | readonly string[],
+): Router {
   const router = Router();
   router.post('/api/v1/chat', auth('chat'), requireJson, async (req, res) => {
     const request = parseWith(ChatRequest, req.body);
+    const viewer = viewerOf(req, res, apiKeySpaces);
     const controller = new AbortController();
     // The client hung up before the answer was complete: stop retrieval and the model call.
     res.on('close', () => {
@@ -26,7 +33,7 @@ export function chatRoutes(chat: ChatService, auth: (a: Access) => RequestHandle
     });
 
     if (!req.get('accept')?.includes('text/event-stream')) {
-      const response = await chat.ask(request, controller.signal);
+      const response = await chat.ask(request, viewer, controller.signal);
       metrics.chatAnswers.inc({
         outcome: response.sources.length ? 'answered' : 'nothing_found',
         mode: 'json',
@@ -37,7 +44,7 @@ export function chatRoutes(chat: ChatService, auth: (a: Access) => RequestHandle
 
     const stream = openEventStream(res);
     try {
-      for await (const event of chat.stream(request, controller.signal)) {
+      for await (const event of chat.stream(request, viewer, controller.signal)) {
         stream.send(event.event, event.data);
         if (event.event === 'done') {
           metrics.chatAnswers.inc({
