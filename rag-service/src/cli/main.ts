@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError, SERVICE_ROOT } from '../config.js';
 import { IndexMismatchError } from '../store/vector-store.js';
 import { IndexLockedError } from '../store/write-lock.js';
+import { EVAL_HELP, evalTable, runEval } from './eval.js';
 import { INGEST_HELP, ingest } from './ingest.js';
 import { MIGRATE_HELP, migrateToQdrant } from './migrate.js';
 import { ProgressBar, summaryTable } from './progress-bar.js';
@@ -13,7 +14,19 @@ const USAGE = `Usage: pnpm kb <command> [options]
 Commands:
   ingest              sync a source into the index now (see: ingest --help)
   migrate-to-qdrant   copy the embedded index into Qdrant, without re-embedding (see: migrate-to-qdrant --help)
+  eval                retrieval quality on a BEIR-format folder (see: eval --help)
 `;
+
+async function runEvalCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(EVAL_HELP);
+    return 0;
+  }
+  const run = await runEval(args, process.env, (what) => process.stderr.write(`\r${what}`));
+  process.stderr.write('\n');
+  process.stdout.write(`${evalTable(run)}\n`);
+  return 0;
+}
 
 async function runMigrate(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -70,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === 'ingest') return runIngest(args);
   if (command === 'migrate-to-qdrant') return runMigrate(args);
+  if (command === 'eval') return runEvalCommand(args);
   process.stdout.write(USAGE);
   return command === undefined || command === '--help' || command === '-h' ? 0 : 1;
 }

@@ -350,5 +350,13 @@ export class QdrantStore implements VectorStore {
   /** Qdrant indexes continuously; nothing to fold in. */
   async optimize(): Promise<void> {}
 
+  /** Deletes the collection and its document records: for throwaway collections (an evaluation run). */
+  async drop(): Promise<void> {
+    await this.call('drop collection', () => this.client.deleteCollection(this.collection));
+    await this.call('drop collection', () => this.client.deleteCollection(this.documents)).catch(
+      () => undefined,
+    );
+  }
+
   async close(): Promise<void> {}
 }

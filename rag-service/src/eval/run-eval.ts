@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chunksOf } from '../ingest/indexer.js';
+import { embedAll, type Embedder } from '../models/embedder.js';
+import { CHAT_RETRY } from '../models/retry.js';
+import { EmbeddedStore } from '../store/embedded.js';
+import type { DocumentWrite, IndexIdentity, VectorStore } from '../store/vector-store.js';
+import type { BeirSet } from './beir.js';
+import { averageQuality, type QualityFigures } from './metrics.js';
+
+export type RetrievalMode = 'lexical' | 'dense' | 'hybrid';
+
+export interface EvalResult {
+  store: string;
+  mode: RetrievalMode;
+  queries: number;
+  figures: QualityFigures;
+  indexSeconds: number;
+  querySeconds: number;
+}
+
+/** Opens an empty store of one kind for an evaluation run, and removes it afterwards. */
+export interface EvalStoreFactory {
+  name: string;
+  open(identity: IndexIdentity): Promise<{ store: VectorStore; dispose: () => Promise<void> }>;
+}
+
+export const embeddedEvalStore: EvalStoreFactory = {
+  name: 'embedded',
+  async open(identity) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-eval-'));
+    const store = await EmbeddedStore.open({ dir, identity, reset: true });
+    const dispose = async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { store, dispose };
+  },
+};
+
+/** Chunks fetched per query: documents may have several chunks, and Recall@100 needs 100 distinct ones. */
+const CHUNKS_PER_QUERY = 300;
+const WRITE_BATCH = 500;
+
+/** Each BEIR document as the service would index it: the title, then the text as one section. */
+function writesOf(set: BeirSet): DocumentWrite[] {
+  return set.corpus.map((d) => {
+    const doc = {
+      id: d.id,
+      source: 'files' as const,
+      hash: 'beir',
+      loaded: {
+        title: d.title || d.id,
+        url: `beir:${d.id}`,
+        structured: { title: d.title, blocks: [{ kind: 'text' as const, text: d.text }] },
+      },
+    };
+    const chunks = chunksOf(doc);
+    return {
+      record: {
+        id: d.id,
+        source: 'files',
+        title: d.title,
+        url: `beir:${d.id}`,
+        hash: 'beir',
+        chunks: chunks.length,
+        indexedAt: new Date().toISOString(),
+      },
+      chunks,
+    };
+  });
+}
+
+/**
+ * Indexes a BEIR corpus into a fresh store with the service's own chunking and store adapter, runs every
+ * judged query in each mode the embedder allows, and scores the ranked documents (a document ranks where
+ * its best chunk does).
+ */
+export async function evaluate(
+  set: BeirSet,
+  factory: EvalStoreFactory,
+  embedder: Embedder | undefined,
+  modes: readonly RetrievalMode[],
+  onProgress?: (what: string) => void,
+): Promise<EvalResult[]> {
+  const identity = { embeddings: embedder?.id ?? 'none', dimensions: embedder?.dimensions ?? 0 };
+  const { store, dispose } = await factory.open(identity);
+  try {
+    const started = Date.now();
+    const writes = writesOf(set);
+    for (let i = 0; i < writes.length; i += WRITE_BATCH) {
+      const batch = writes.slice(i, i + WRITE_BATCH);
+      if (embedder) {
+        const chunks = batch.flatMap((w) => w.chunks);
+        const vectors = await embedAll(
+          embedder,
+          chunks.map((c) => `${c.title}\n${c.text}`),
+          { policy: CHAT_RETRY },
+        );
+        chunks.forEach((c, j) => (c.vector = vectors[j]));
+      }
+      await store.replaceDocuments(batch);
+      onProgress?.(`indexed ${Math.min(i + WRITE_BATCH, writes.length)} of ${writes.length} documents`);
+    }
+    await store.optimize();
+    const indexSeconds = (Date.now() - started) / 1000;
+
+    const judged = [...set.qrels.keys()].filter((q) => set.queries.has(q));
+    const results: EvalResult[] = [];
+    for (const mode of modes) {
+      if (mode !== 'lexical' && !embedder) continue;
+      const t0 = Date.now();
+      const runs = new Map<string, string[]>();
+      for (const id of judged) {
+        const text = set.queries.get(id)!;
+        const vector =
+          mode === 'lexical' ? undefined : (await embedAll(embedder!, [text], { policy: CHAT_RETRY }))[0];
+        const hits = await store.search({
+          text: mode === 'dense' ? '' : text,
+          vector,
+          limit: CHUNKS_PER_QUERY,
+        });
+        runs.set(id, [...new Set(hits.map((h) => h.chunk.docId))]);
+      }
+      const qrels = new Map(judged.map((q) => [q, set.qrels.get(q)!]));
+      results.push({
+        store: factory.name,
+        mode,
+        queries: judged.length,
+        figures: averageQuality(runs, qrels),
+        indexSeconds,
+        querySeconds: (Date.now() - t0) / 1000,
+      });
+    }
+    return results;
+  } finally {
+    await dispose();
+  }
+}
