@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DocumentUploadResult } from '@kb/contracts';
 import { AppError } from '../errors.js';
+import { SerialQueue } from '../store/serial.js';
 import type { VectorStore } from '../store/vector-store.js';
 import { UnsupportedFileError } from './file-type.js';
 import type { Indexer } from './indexer.js';
@@ -28,6 +30,9 @@ export function safeFileName(original: string): string {
  * reindex (say, with a new embedding model) rebuilds them too: nothing uploaded is lost.
  */
 export class UploadService {
+  /** One queue per file name: two uploads of the same name must not interleave their writes. */
+  private readonly queues = new Map<string, SerialQueue>();
+
   constructor(
     readonly dir: string,
     private readonly store: VectorStore,
@@ -36,6 +41,20 @@ export class UploadService {
 
   async ingest(originalName: string, bytes: Buffer, signal?: AbortSignal): Promise<DocumentUploadResult> {
     const name = safeFileName(originalName);
+    let queue = this.queues.get(name);
+    if (!queue) this.queues.set(name, (queue = new SerialQueue()));
+    try {
+      return await queue.run(() => this.ingestNamed(name, bytes, signal));
+    } finally {
+      if (!queue.busy) this.queues.delete(name);
+    }
+  }
+
+  private async ingestNamed(
+    name: string,
+    bytes: Buffer,
+    signal?: AbortSignal,
+  ): Promise<DocumentUploadResult> {
     const id = `${UPLOAD_ID_PREFIX}${name}`;
     const hash = sha256(bytes);
     let loaded;
@@ -54,7 +73,7 @@ export class UploadService {
 
     await mkdir(this.dir, { recursive: true });
     const target = path.join(this.dir, name);
-    const temp = `${target}.${process.pid}.partial`;
+    const temp = `${target}.${randomUUID()}.partial`;
     await writeFile(temp, bytes);
     try {
       await this.indexer.writeNow(doc, chunks, signal);
