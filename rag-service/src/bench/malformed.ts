@@ -6,7 +6,7 @@ export interface MalformedRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body?: string | Uint8Array;
+  body?: string;
 }
 
 export interface MalformedOutcome {
@@ -125,7 +125,7 @@ export function malformedRequests(
       path: '/api/v1/chat',
       headers: {
         'content-type': 'application/json',
-        ...pick([
+        ...pick<Record<string, string>>([
           { 'x-api-key': 'wrong' },
           { authorization: 'Bearer not.a.token' },
           { authorization: 'Basic abc' },

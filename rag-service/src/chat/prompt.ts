@@ -1,7 +1,7 @@
 import type { ChatTurn } from '@kb/contracts';
 import type { ModelMessage } from '../models/chat-model.js';
 import { BREADCRUMB, breadcrumbOf } from '../store/lance-rows.js';
-import { countTokens, truncateTokens } from '../text/tokens.js';
+import { countTokens, estimateTokens, truncateTokens } from '../text/tokens.js';
 import type { GroundedQuestion, NumberedPassage } from './answerer.js';
 
 export interface PromptBudget {
@@ -41,12 +41,12 @@ export function packContext(passages: NumberedPassage[], maxTokens: number): str
   let used = 0;
   for (const p of passages) {
     const block = passageBlock(p);
-    const tokens = countTokens(block);
+    const tokens = estimateTokens(block);
     if (used + tokens <= maxTokens) {
       blocks.push(block);
       used += tokens;
     } else if (!blocks.length) {
-      blocks.push(truncateTokens(block, maxTokens));
+      blocks.push(truncateTokens(block, Math.floor(maxTokens * 0.75)));
       break;
     }
   }

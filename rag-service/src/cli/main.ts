@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError, SERVICE_ROOT } from '../config.js';
 import { IndexMismatchError } from '../store/vector-store.js';
 import { IndexLockedError } from '../store/write-lock.js';
+import { BENCH_HELP, benchTables, runBench } from './bench.js';
 import { EVAL_HELP, evalTable, runEval } from './eval.js';
 import { INGEST_HELP, ingest } from './ingest.js';
 import { MIGRATE_HELP, migrateToQdrant } from './migrate.js';
@@ -15,7 +16,20 @@ Commands:
   ingest              sync a source into the index now (see: ingest --help)
   migrate-to-qdrant   copy the embedded index into Qdrant, without re-embedding (see: migrate-to-qdrant --help)
   eval                retrieval quality on a BEIR-format folder (see: eval --help)
+  bench               performance suites: chat overhead against a reference, ingestion (see: bench --help)
 `;
+
+async function runBenchCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(BENCH_HELP);
+    return 0;
+  }
+  const { run, out } = await runBench(args, (what) =>
+    process.stderr.write(`${new Date().toISOString()} ${what}\n`),
+  );
+  process.stdout.write(`${benchTables(run)}\nJSON and charts in ${out}/\n`);
+  return 0;
+}
 
 async function runEvalCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -84,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'ingest') return runIngest(args);
   if (command === 'migrate-to-qdrant') return runMigrate(args);
   if (command === 'eval') return runEvalCommand(args);
+  if (command === 'bench') return runBenchCommand(args);
   process.stdout.write(USAGE);
   return command === undefined || command === '--help' || command === '-h' ? 0 : 1;
 }

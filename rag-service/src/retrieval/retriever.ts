@@ -77,7 +77,17 @@ interface Candidate {
  * Finds the passages an answer should rest on: hybrid search when an embedder exists (lexical otherwise),
  * then drops what does not match the question, near-duplicates, and a sixth chunk of the same page.
  */
+interface ChunkTerms {
+  terms: Set<string>;
+  headingTerms: Set<string>;
+}
+
+/** Passages whose analysed terms are kept (a few MB): the oldest go first. */
+const TERM_CACHE_SIZE = 20_000;
+
 export class Retriever {
+  private readonly terms = new Map<string, ChunkTerms>();
+
   constructor(
     private readonly store: VectorStore,
     private readonly embedder: Embedder | undefined,
@@ -167,16 +177,33 @@ export class Retriever {
     const topScore = hits[0]?.score ?? 1;
     return hits.map((hit) => {
       const { chunk } = hit;
-      const terms = uniqueTerms([chunk.title, ...chunk.headingPath, chunk.text].join(' '));
+      const { terms, headingTerms } = this.termsOf(chunk);
       const coverage = termCoverage(queryTerms, terms);
-      const sections = chunk.headingPath.filter((h) => h !== chunk.title);
-      const headingCoverage = termCoverage(queryTerms, uniqueTerms(sections.join(' ')));
+      const headingCoverage = termCoverage(queryTerms, headingTerms);
       const similarity = hit.similarity ?? 0;
       const rank = topScore > 0 ? hit.score / topScore : 0;
       const lift = preferSpace && chunk.spaceKey === preferSpace ? this.options.preferredSpaceLift : 0;
       const score = 0.5 * Math.max(coverage, similarity) + 0.3 * rank + 0.2 * headingCoverage + lift;
       return { hit, terms, coverage, similarity, score };
     });
+  }
+
+  /**
+   * A passage's analysed terms (stemmed, without stop words), remembered by chunk id and text: the same
+   * passages come back question after question, and analysing them was a good part of a turn's cost.
+   */
+  private termsOf(chunk: RetrievedChunk): ChunkTerms {
+    const key = `${chunk.id}\u0000${chunk.text.length}`;
+    const known = this.terms.get(key);
+    if (known) return known;
+    const sections = chunk.headingPath.filter((h) => h !== chunk.title);
+    const fresh = {
+      terms: uniqueTerms([chunk.title, ...chunk.headingPath, chunk.text].join(' ')),
+      headingTerms: uniqueTerms(sections.join(' ')),
+    };
+    if (this.terms.size >= TERM_CACHE_SIZE) this.terms.delete(this.terms.keys().next().value!);
+    this.terms.set(key, fresh);
+    return fresh;
   }
 
   /** Drops the lower-ranked of two passages whose term sets overlap past the threshold. */

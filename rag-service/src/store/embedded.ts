@@ -35,6 +35,8 @@ const LOCK_FILE = 'write.lock';
 const SCHEMA_VERSION = 1;
 /** Documents per delete predicate: keeps SQL predicates to a size the planner handles quickly. */
 const PREDICATE_BATCH = 200;
+/** From this many chunks on, dense search goes through an approximate (HNSW) index. */
+const VECTOR_INDEX_MIN_ROWS = 10_000;
 
 /** LanceDB's own English analyzer for the full-text index: stemming and stop words, as BM25 expects. */
 const FTS_OPTIONS = {
@@ -68,6 +70,7 @@ export class EmbeddedStore implements VectorStore {
   readonly kind = 'embedded' as const;
   private readonly writes = new SerialQueue();
   private ftsReady = false;
+  private vectorIndexed = false;
 
   private constructor(
     readonly location: string,
@@ -133,7 +136,9 @@ export class EmbeddedStore implements VectorStore {
       });
     }
     const store = new EmbeddedStore(dir, db, chunks, documents, identity.dimensions, lock);
-    store.ftsReady = (await chunks.listIndices()).some((i) => i.columns.includes('content'));
+    const indices = await chunks.listIndices();
+    store.ftsReady = indices.some((i) => i.columns.includes('content'));
+    store.vectorIndexed = indices.some((i) => i.columns.includes('vector'));
     return store;
   }
 
@@ -221,6 +226,9 @@ export class EmbeddedStore implements VectorStore {
       .query()
       .nearestTo(vector)
       .distanceType('cosine')
+      // With the HNSW index: look at more of the graph, and re-score the best with the full vectors.
+      .ef(Math.max(limit * 4, 100))
+      .refineFactor(4)
       .select([...CHUNK_COLUMNS, '_distance']);
     if (where) q = q.where(where);
     const rows = await q.limit(limit).toArray();
@@ -265,6 +273,7 @@ export class EmbeddedStore implements VectorStore {
   optimize(): Promise<void> {
     return this.writes.run(async () => {
       await this.ensureFtsIndex();
+      await this.ensureVectorIndex();
       await this.chunks.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
       await this.documents.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     });
@@ -277,6 +286,21 @@ export class EmbeddedStore implements VectorStore {
       this.db.close();
       await this.lock?.release();
     });
+  }
+
+  /**
+   * Past a few thousand chunks an exact vector scan costs more than the rest of a chat turn (16 ms at
+   * 50,000 × 64 dimensions on two cores); an HNSW graph over scalar-quantised vectors answers in about a
+   * millisecond, and its top results are re-scored with the full vectors. Small indexes stay exact.
+   */
+  private async ensureVectorIndex(): Promise<void> {
+    if (this.dimensions === 0 || this.vectorIndexed) return;
+    if ((await this.chunks.countRows()) < VECTOR_INDEX_MIN_ROWS) return;
+    await this.chunks.createIndex('vector', {
+      config: lancedb.Index.hnswSq({ distanceType: 'cosine' }),
+      replace: true,
+    });
+    this.vectorIndexed = true;
   }
 
   /** The full-text index is built once there is text to index; later rows are searched until optimize folds them in. */

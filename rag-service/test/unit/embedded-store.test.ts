@@ -72,3 +72,50 @@ describe('one writer per embedded index', () => {
     }
   });
 });
+
+describe('dense search at scale', () => {
+  it('builds an approximate vector index from 10,000 chunks and still finds the nearest passages', async () => {
+    const { HashingEmbedder } = await import('../fakes/hashing-embedder.js');
+    const lancedb = await import('@lancedb/lancedb');
+    const embedder = new HashingEmbedder(32);
+    const tmp = await tempDir();
+    const store = await EmbeddedStore.open({
+      dir: tmp.dir,
+      identity: { embeddings: embedder.id, dimensions: 32 },
+    });
+    try {
+      const text = (i: number) => `topic${i % 997} note${i} about item${i % 13}`;
+      const writes = Array.from({ length: 1000 }, (_, d) => ({
+        record: {
+          id: `d${d}`,
+          source: 'files' as const,
+          title: `Doc ${d}`,
+          url: `d${d}.md`,
+          hash: 'h',
+          chunks: 10,
+          indexedAt: '',
+        },
+        chunks: Array.from({ length: 10 }, (_, o) => ({
+          id: `d${d}#${o}`,
+          docId: `d${d}`,
+          ordinal: o,
+          source: 'files' as const,
+          title: `Doc ${d}`,
+          headingPath: [`Doc ${d}`],
+          url: `d${d}.md`,
+          text: text(d * 10 + o),
+          vector: embedder.vector(text(d * 10 + o)),
+        })),
+      }));
+      await store.replaceDocuments(writes);
+      await store.optimize();
+      const table = await (await lancedb.connect(tmp.dir)).openTable('chunks');
+      expect((await table.listIndices()).map((i) => i.columns[0])).toContain('vector');
+      const hits = await store.search({ text: '', vector: embedder.vector(text(4242)), limit: 5 });
+      expect(hits[0]!.chunk.id).toBe('d424#2');
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,96 @@
+/** A deterministic synthetic knowledge base: Zipf-distributed words in topical documents, and questions about them. */
+export interface SyntheticChunk {
+  docId: string;
+  ordinal: number;
+  title: string;
+  heading: string;
+  text: string;
+}
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'sa',
+  'te',
+  'vo',
+  'zi',
+  'pa',
+  'qu',
+  'do',
+  'fe',
+  'gu',
+  'hi',
+  'jo',
+];
+
+/** Pronounceable made-up words, so stemming and stop words treat them like ordinary terms. */
+function vocabulary(size: number, rnd: () => number): string[] {
+  const words = new Set<string>();
+  while (words.size < size) {
+    const n = 2 + Math.floor(rnd() * 3);
+    words.add(Array.from({ length: n }, () => SYLLABLES[Math.floor(rnd() * SYLLABLES.length)]).join(''));
+  }
+  return [...words];
+}
+
+export interface SyntheticCorpus {
+  chunks: SyntheticChunk[];
+  questions: string[];
+}
+
+/** `chunkCount` chunks of about 120 words (5 per document), and 500 questions naming a document's topic words. */
+export function syntheticCorpus(chunkCount: number, seed = 7): SyntheticCorpus {
+  const rnd = random(seed);
+  const words = vocabulary(20_000, rnd);
+  // Zipf: word i is drawn with weight 1/(i+1); sampled by inverting the cumulative weights.
+  const cumulative: number[] = [];
+  words.reduce((sum, _w, i) => (cumulative[i] = sum + 1 / (i + 1)), 0);
+  const total = cumulative.at(-1)!;
+  const zipf = () => {
+    const x = rnd() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return words[lo]!;
+  };
+  const chunks: SyntheticChunk[] = [];
+  const topics: string[][] = [];
+  for (let d = 0; chunks.length < chunkCount; d++) {
+    // Each document has its own topic words, drawn from the rarer part of the vocabulary.
+    const topic = Array.from({ length: 4 }, () => words[500 + Math.floor(rnd() * (words.length - 500))]!);
+    topics.push(topic);
+    for (let o = 0; o < 5 && chunks.length < chunkCount; o++) {
+      const body = Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? topic[i % 4]! : zipf()));
+      chunks.push({
+        docId: `bench:doc-${d}`,
+        ordinal: o,
+        title: `${topic[0]} ${topic[1]} guide`,
+        heading: `${topic[2]} section ${o}`,
+        text: `${body.join(' ')}.`,
+      });
+    }
+  }
+  const questions = Array.from({ length: 500 }, () => {
+    const topic = topics[Math.floor(rnd() * topics.length)]!;
+    return `How do I use ${topic[0]} with ${topic[2]} and ${topic[3]}?`;
+  });
+  return { chunks, questions };
+}

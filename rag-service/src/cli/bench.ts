@@ -1,0 +1,126 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { latencyChart, throughputChart } from '../bench/charts.js';
+import { chatOverhead, type ChatOverheadResult } from '../bench/chat-overhead.js';
+import { ingestion, type IngestionResult } from '../bench/ingestion.js';
+import { summaryTable } from './progress-bar.js';
+
+export const BENCH_HELP = `Usage: pnpm kb bench [options]
+
+Performance suites, each printing a table and writing JSON (and SVG charts for chat):
+  chat        chat overhead over a synthetic index: the model and embedding servers answer at once;
+              p50/p95/p99, requests/s and peak RSS at each concurrency, against a reference built on
+              LangChain.js's retrieval chain and in-memory store (same requests, same run, each in its
+              own process); plus the time to the first streamed token
+  ingestion   Confluence pages/s (test server, instant embeddings) and a no-op resync
+
+Options:
+  --suites <a,b>        chat, ingestion (default: both)
+  --chunks <n>          index size for chat (default 50000)
+  --pages <n>           Confluence pages for ingestion (default 5000)
+  --requests <n>        requests per concurrency level, at least 20 per client (default 2000)
+  --concurrency <a,b>   concurrency levels (default 1,16,64)
+  --out <folder>        where JSON and charts go (default bench-results)
+  -h, --help            show this help
+`;
+
+export interface BenchRun {
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  chat?: ChatOverheadResult;
+  ingestion?: IngestionResult;
+}
+
+const positive = (value: string | undefined, name: string, fallback: number) => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number`);
+  return n;
+};
+
+export async function runBench(
+  argv: string[],
+  onProgress?: (what: string) => void,
+): Promise<{ run: BenchRun; out: string }> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      suites: { type: 'string', default: 'chat,ingestion' },
+      chunks: { type: 'string' },
+      pages: { type: 'string' },
+      requests: { type: 'string' },
+      concurrency: { type: 'string', default: '1,16,64' },
+      out: { type: 'string', default: 'bench-results' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  const suites = values.suites.split(',').map((s) => s.trim());
+  const unknown = suites.filter((s) => s !== 'chat' && s !== 'ingestion');
+  if (unknown.length) throw new Error(`unknown suite ${unknown.join(', ')}: use chat or ingestion`);
+  const concurrencies = values.concurrency.split(',').map((c) => positive(c.trim(), 'concurrency', 1));
+  const requests = positive(values.requests, 'requests', 2000);
+  const cpus = os.cpus();
+  const run: BenchRun = {
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+  };
+  await mkdir(values.out, { recursive: true });
+  if (suites.includes('chat')) {
+    run.chat = await chatOverhead({
+      chunks: positive(values.chunks, 'chunks', 50_000),
+      concurrencies,
+      requests: (c) => Math.max(requests, c * 20),
+      onProgress,
+    });
+    await writeFile(path.join(values.out, 'chat-latency.svg'), latencyChart(run.chat));
+    await writeFile(path.join(values.out, 'chat-throughput.svg'), throughputChart(run.chat));
+  }
+  if (suites.includes('ingestion'))
+    run.ingestion = await ingestion(positive(values.pages, 'pages', 5000), onProgress);
+  await writeFile(path.join(values.out, 'bench.json'), `${JSON.stringify(run, null, 2)}\n`);
+  return { run, out: values.out };
+}
+
+/** The figures as text tables. */
+export function benchTables(run: BenchRun): string {
+  const out: string[] = [];
+  if (run.chat) {
+    const rows: [string, string | number][] = [
+      [`chat over ${run.chat.chunks} chunks`, 'p50 / p95 / p99 ms · req/s · errors'],
+    ];
+    for (const r of run.chat.runs) {
+      rows.push([
+        `${r.system} c${r.load.concurrency}`,
+        `${r.load.p50} / ${r.load.p95} / ${r.load.p99} · ${r.load.requestsPerSecond} · ${r.load.errors}`,
+      ]);
+    }
+    for (const [c, ratio] of Object.entries(run.chat.throughputRatio))
+      rows.push([`throughput ratio c${c}`, `×${ratio}`]);
+    rows.push([
+      'peak RSS (MB)',
+      `rag-service ${run.chat.peakRssMb['rag-service']} · reference ${run.chat.peakRssMb.reference}`,
+    ]);
+    const ft = run.chat.firstToken;
+    rows.push(['first streamed token (ms)', `p50 ${ft.p50} · p95 ${ft.p95} · p99 ${ft.p99}`]);
+    out.push(summaryTable(rows));
+  }
+  if (run.ingestion) {
+    const i = run.ingestion;
+    out.push(
+      summaryTable([
+        [`ingestion of ${i.pages} Confluence pages`, `${i.firstSync.seconds.toFixed(1)} s`],
+        ['pages/s', i.firstSync.pagesPerSecond],
+        ['chunks', i.firstSync.chunks],
+        ['no-op resync', `${i.noOpResync.seconds.toFixed(2)} s (${i.noOpResync.bodyFetches} bodies fetched)`],
+      ]),
+    );
+  }
+  return out.join('\n\n');
+}

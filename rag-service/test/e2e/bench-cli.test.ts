@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { benchTables, runBench } from '../../src/cli/bench.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** The bench at a tiny scale: every suite runs end to end and reports what it measured (no timing asserted). */
+describe('bench CLI', () => {
+  it('runs both suites, with the reference, and writes JSON and charts', async () => {
+    const out = await tempDir();
+    try {
+      const { run } = await runBench([
+        '--chunks',
+        '300',
+        '--pages',
+        '60',
+        '--requests',
+        '100',
+        '--concurrency',
+        '1,4',
+        '--out',
+        out.dir,
+      ]);
+      const systems = run.chat!.runs.map((r) => `${r.system} c${r.load.concurrency}`);
+      expect(systems).toEqual(['rag-service c1', 'rag-service c4', 'reference c1', 'reference c4']);
+      for (const r of run.chat!.runs) {
+        expect(r.load.errors).toBe(0);
+        expect(r.load.requests).toBe(100);
+        expect(r.load.p50).toBeGreaterThan(0);
+        expect(r.load.p99).toBeGreaterThanOrEqual(r.load.p50);
+      }
+      expect(run.chat!.peakRssMb['rag-service']).toBeGreaterThan(0);
+      expect(run.chat!.firstToken.requests).toBe(200);
+      expect(run.ingestion).toMatchObject({ pages: 60, noOpResync: { bodyFetches: 0 } });
+      expect(JSON.parse(await readFile(path.join(out.dir, 'bench.json'), 'utf8'))).toEqual(
+        JSON.parse(JSON.stringify(run)),
+      );
+      expect(await readFile(path.join(out.dir, 'chat-latency.svg'), 'utf8')).toMatch(
+        /^<svg[\s\S]*reference[\s\S]*<\/svg>\n$/,
+      );
+      expect(benchTables(run)).toMatch(/throughput ratio c4/);
+    } finally {
+      await out.remove();
+    }
+  }, 300_000);
+
+  it('refuses a bad option with a clear message', async () => {
+    await expect(runBench(['--suites', 'speed'])).rejects.toThrow(/unknown suite speed/);
+    await expect(runBench(['--chunks', '0'])).rejects.toThrow(/--chunks must be a positive whole number/);
+  });
+});
