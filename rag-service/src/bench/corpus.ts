@@ -1,3 +1,5 @@
+import { seededRandom } from './random.js';
+
 /** A deterministic synthetic knowledge base: Zipf-distributed words in topical documents, and questions about them. */
 export interface SyntheticChunk {
   docId: string;
@@ -5,17 +7,6 @@ export interface SyntheticChunk {
   title: string;
   heading: string;
   text: string;
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SYLLABLES = [
@@ -54,7 +45,7 @@ export interface SyntheticCorpus {
 
 /** `chunkCount` chunks of about 120 words (5 per document), and 500 questions naming a document's topic words. */
 export function syntheticCorpus(chunkCount: number, seed = 7): SyntheticCorpus {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const words = vocabulary(20_000, rnd);
   // Zipf: word i is drawn with weight 1/(i+1); sampled by inverting the cumulative weights.
   const cumulative: number[] = [];

@@ -1,4 +1,5 @@
 import { ErrorBody } from '@kb/contracts';
+import { seededRandom } from './random.js';
 
 /** One request a careless or hostile client could send. */
 export interface MalformedRequest {
@@ -14,18 +15,6 @@ export interface MalformedOutcome {
   status: number;
   /** Why the answer breaks the contract (a 5xx, or an error body not in the contract's shape). */
   problem?: string;
-}
-
-/** A small deterministic generator (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const JUNK_VALUES: unknown[] = [
@@ -86,7 +75,7 @@ export function malformedRequests(
   keys: { chat: string; admin: string },
   seed = 1,
 ): MalformedRequest[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
   const json = (key: string) => ({ 'content-type': 'application/json', 'x-api-key': key });
   const makers: (() => MalformedRequest)[] = [
