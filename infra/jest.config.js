@@ -1,0 +1,12 @@
+/** CommonJS, as Pulumi's Node.js runtime loads programs; the mocks need no cloud and no Pulumi CLI. */
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: { module: 'commonjs', verbatimModuleSyntax: false, isolatedModules: true } },
+    ],
+  },
+  testTimeout: 60_000,
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+};
