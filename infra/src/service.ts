@@ -78,7 +78,8 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
     executionRoleArn: args.executionRole.arn,
     taskRoleArn: args.taskRole.arn,
     runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
-    volumes: [{ name: 'documents' }, { name: 'data' }],
+    // DATA_DIR (/data in the image, owned by its user) keeps job history on the task's own disk.
+    volumes: [{ name: 'documents' }],
     containerDefinitions: pulumi.jsonStringify([
       {
         name: 'documents',
@@ -99,10 +100,7 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
           { name: 'QDRANT_URL', value: args.qdrantUrl },
         ],
         secrets: args.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
-        mountPoints: [
-          { sourceVolume: 'documents', containerPath: '/documents', readOnly: true },
-          { sourceVolume: 'data', containerPath: '/data' },
-        ],
+        mountPoints: [{ sourceVolume: 'documents', containerPath: '/documents', readOnly: true }],
         logConfiguration: logOptions('service'),
       },
     ]),
