@@ -28,9 +28,6 @@ export async function startServerProcess(
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
-  child.once('exit', (code, signal) => {
-    if (process.env.BENCH_DEBUG) process.stderr.write(`${entry} exited: ${code} ${signal}\n${stderr}\n`);
-  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null)
