@@ -73,10 +73,6 @@ interface Candidate {
   score: number;
 }
 
-/**
- * Finds the passages an answer should rest on: hybrid search when an embedder exists (lexical otherwise),
- * then drops what does not match the question, near-duplicates, and a sixth chunk of the same page.
- */
 interface ChunkTerms {
   terms: Set<string>;
   headingTerms: Set<string>;
@@ -85,6 +81,10 @@ interface ChunkTerms {
 /** Passages whose analysed terms are kept (a few MB): the oldest go first. */
 const TERM_CACHE_SIZE = 20_000;
 
+/**
+ * Finds the passages an answer should rest on: hybrid search when an embedder exists (lexical otherwise),
+ * then drops what does not match the question, near-duplicates, and a sixth chunk of the same page.
+ */
 export class Retriever {
   private readonly terms = new Map<string, ChunkTerms>();
 
