@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenApiValidator, SPECS_DIR, type Violation } from './openapi-validator.js';
 import { ConfluencePermissions } from './confluence-permissions.js';
 import { idsOfCql, searchResult } from './confluence-search.js';
+import { FaultQueue } from './fault-queue.js';
 
 export interface TestSpace {
   id: string;
@@ -53,7 +54,7 @@ export class ConfluenceTestServer extends LocalServer {
   readonly attachments = new Map<string, TestAttachment>();
   readonly requests: { path: string; query: string; status: number }[] = [];
   readonly violations: Violation[] = [];
-  private readonly faults: ConfluenceFault[] = [];
+  private readonly faults = new FaultQueue<ConfluenceFault>();
   private readonly validator = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v2.openapi.json'));
   private readonly v1 = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v1.openapi.json'));
   readonly permissions = new ConfluencePermissions();
@@ -122,7 +123,7 @@ export class ConfluenceTestServer extends LocalServer {
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** The site's API base as Forge passes it to a remote (`app.apiBaseUrl`). */
@@ -132,15 +133,6 @@ export class ConfluenceTestServer extends LocalServer {
 
   bodyFetches(): number {
     return this.requests.filter((r) => /\/(pages|blogposts)\/\d+$/.test(r.path)).length;
-  }
-
-  private takeFault(p: string): ConfluenceFault | undefined {
-    const index = this.faults.findIndex((f) => !f.only || f.only.test(p));
-    const fault = this.faults[index];
-    if (!fault) return undefined;
-    if ((fault.times ?? 1) <= 1) this.faults.splice(index, 1);
-    else fault.times = (fault.times ?? 1) - 1;
-    return fault;
   }
 
   private send(
@@ -170,7 +162,7 @@ export class ConfluenceTestServer extends LocalServer {
       this.send(res, record, 401, { code: 401, message: 'Unauthorized; scope does not match' });
       return;
     }
-    const fault = this.takeFault(url.pathname);
+    const fault = this.faults.take(url.pathname);
     if (fault) {
       const body = {
         errors: [
@@ -234,7 +226,7 @@ export class ConfluenceTestServer extends LocalServer {
       this.send(res, record, 401, { statusCode: 401, message: 'Unauthorized; scope does not match' });
       return;
     }
-    const fault = this.takeFault(apiPath);
+    const fault = this.faults.take(apiPath);
     if (fault) {
       const body = { statusCode: fault.status, message: 'injected fault' };
       this.send(res, record, fault.status, body, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalServer } from './local-server.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HashingEmbedder } from './hashing-embedder.js';
+import { FaultQueue } from './fault-queue.js';
 
 export interface RecordedRequest {
   method: string;
@@ -64,7 +65,7 @@ export abstract class ModelServer extends LocalServer {
   readonly embedder = new HashingEmbedder(64, 2048, 'server');
   reply: (prompt: Prompt) => string = defaultReply;
   tokenDelayMs = 0;
-  private readonly faults: Fault[] = [];
+  private readonly faults = new FaultQueue<Fault>();
 
   constructor(readonly apiKey = 'test-key') {
     super();
@@ -82,7 +83,7 @@ export abstract class ModelServer extends LocalServer {
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   requestsTo(pattern: RegExp): RecordedRequest[] {
@@ -136,15 +137,6 @@ export abstract class ModelServer extends LocalServer {
     res.end();
   }
 
-  private takeFault(path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => !f.only || f.only.test(path));
-    const fault = this.faults[index];
-    if (!fault) return undefined;
-    if ((fault.times ?? 1) <= 1) this.faults.splice(index, 1);
-    else fault.times = (fault.times ?? 1) - 1;
-    return fault;
-  }
-
   protected async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -171,7 +163,7 @@ export abstract class ModelServer extends LocalServer {
       this.error(res, 401, 'invalid API key');
       return;
     }
-    const fault = this.takeFault(record.path);
+    const fault = this.faults.take(record.path);
     if (fault?.kind === 'status') {
       this.error(res, fault.status, `injected failure ${fault.status}`, fault.retryAfter);
       return;
