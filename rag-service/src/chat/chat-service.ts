@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Call } from '../models/chat-model.js';
 import type { Retriever } from '../retrieval/retriever.js';
 import type { SearchFilter } from '../store/vector-store.js';
-import type { Answerer, QuestionCondenser } from './answerer.js';
+import type { Answerer, Delivery, QuestionCondenser } from './answerer.js';
 import { CitationStream, citedNumbers } from './citations.js';
 import { toSource } from './sources.js';
 
@@ -39,7 +39,7 @@ function searchFilter(request: ChatRequest): SearchFilter | undefined {
 
 /**
  * One conversation turn: condense → retrieve (only what the asker may see) → answer → cite. It yields the contract's stream events; the
- * JSON route simply keeps the last one, so streamed and non-streamed answers cannot disagree.
+ * JSON route keeps the last one, and both pass the same citation filter, so streamed and non-streamed answers cannot disagree.
  */
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
@@ -56,6 +56,7 @@ export class ChatService {
     request: ChatRequest,
     viewer: Viewer,
     clientSignal: AbortSignal,
+    delivery: Delivery = 'streamed',
   ): AsyncGenerator<ChatStreamEvent> {
     const budget = AbortSignal.timeout(this.deps.budgetMs);
     const call: Call = {
@@ -63,7 +64,7 @@ export class ChatService {
       deadline: Date.now() + this.deps.budgetMs,
     };
     try {
-      yield* this.turn(request, viewer, call);
+      yield* this.turn(request, viewer, call, delivery);
     } catch (err) {
       if (budget.aborted && !clientSignal.aborted) {
         throw new AppError(
@@ -75,7 +76,12 @@ export class ChatService {
     }
   }
 
-  private async *turn(request: ChatRequest, viewer: Viewer, call: Call): AsyncGenerator<ChatStreamEvent> {
+  private async *turn(
+    request: ChatRequest,
+    viewer: Viewer,
+    call: Call,
+    delivery: Delivery,
+  ): AsyncGenerator<ChatStreamEvent> {
     const conversationId = request.conversationId ?? randomUUID();
     const history = request.history ?? [];
     const question = history.length
@@ -103,6 +109,7 @@ export class ChatService {
       for await (const delta of this.deps.answerer.answer(
         { question: request.message, history, passages: numbered, issue: request.context?.issue },
         call,
+        delivery,
       )) {
         const text = citations.push(delta);
         if (text) {
@@ -126,9 +133,10 @@ export class ChatService {
     yield { event: 'done', data: response };
   }
 
+  /** The whole answer at once: the same turn, with the model asked for one response instead of a stream. */
   async ask(request: ChatRequest, viewer: Viewer, signal: AbortSignal): Promise<ChatResponse> {
     let done: ChatResponse | undefined;
-    for await (const event of this.stream(request, viewer, signal))
+    for await (const event of this.stream(request, viewer, signal, 'whole'))
       if (event.event === 'done') done = event.data;
     if (!done) throw new Error('the chat stream ended without an answer');
     return done;

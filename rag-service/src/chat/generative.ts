@@ -2,7 +2,7 @@ import type { ChatTurn } from '@kb/contracts';
 import type { Logger } from 'pino';
 import type { Call } from '../models/chat-model.js';
 import type { ResilientChatModel } from '../models/resilient.js';
-import type { Answerer, GroundedQuestion, QuestionCondenser } from './answerer.js';
+import type { Answerer, Delivery, GroundedQuestion, QuestionCondenser } from './answerer.js';
 import { LexicalCondenser } from './extractive.js';
 import { answerMessages, condenseMessages, type PromptBudget } from './prompt.js';
 
@@ -17,8 +17,14 @@ export class GenerativeAnswerer implements Answerer {
     return this.model.id;
   }
 
-  answer(question: GroundedQuestion, call: Call): AsyncIterable<string> {
-    return this.model.stream(answerMessages(question, this.budget), call);
+  async *answer(
+    question: GroundedQuestion,
+    call: Call,
+    delivery: Delivery = 'streamed',
+  ): AsyncIterable<string> {
+    const messages = answerMessages(question, this.budget);
+    if (delivery === 'whole') yield await this.model.complete(messages, call);
+    else yield* this.model.stream(messages, call);
   }
 }
 

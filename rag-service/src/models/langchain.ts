@@ -48,7 +48,8 @@ export class LangChainChatModel implements ChatModel {
   }
 
   async complete(messages: ModelMessage[], signal: AbortSignal): Promise<string> {
-    const message = await this.model.invoke(toLangChain(messages), { signal });
+    // Not every client stops a non-streamed call on the signal (Gemini's does not): stop waiting anyway.
+    const message = await raceAbort(this.model.invoke(toLangChain(messages), { signal }), signal);
     return textOf(message.content);
   }
 }
@@ -78,7 +79,7 @@ export class EmptyEmbeddingError extends Error {
   override readonly name = 'EmptyEmbeddingError';
 }
 
-/** LangChain's embeddings API takes no signal; racing it lets a caller stop waiting at once. */
+/** Some LangChain calls take no signal, or ignore it; racing them lets a caller stop waiting at once. */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);

@@ -95,11 +95,8 @@ export class GeminiTestServer extends ModelServer {
       totalTokenCount: 10 + tokensOf(answer).length,
     };
     if (!stream) {
-      this.json(res, 200, {
-        candidates: [candidate(answer, 'STOP')],
-        usageMetadata,
-        modelVersion: 'test',
-      });
+      const whole = { candidates: [candidate(answer, 'STOP')], usageMetadata, modelVersion: 'test' };
+      await this.answerWhole(res, answer, whole, fault);
       return;
     }
     const tokens = tokensOf(answer);

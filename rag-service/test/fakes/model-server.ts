@@ -117,6 +117,24 @@ export abstract class ModelServer extends LocalServer {
     );
   }
 
+  /**
+   * Sends a whole (non-streamed) answer once the model would have written all of it: the same pauses as
+   * the stream, without the deltas. A `cut` fault drops the connection instead of answering.
+   */
+  protected async answerWhole(
+    res: ServerResponse,
+    answer: string,
+    body: unknown,
+    fault: Fault | undefined,
+  ): Promise<void> {
+    if (this.tokenDelayMs) await sleep(this.tokenDelayMs * (tokensOf(answer).length + 1));
+    if (fault?.kind === 'cut') {
+      res.socket?.destroy();
+      return;
+    }
+    this.json(res, 200, body);
+  }
+
   /** Streams deltas as SSE, pausing between them; a `cut` fault drops the connection part-way. */
   protected async streamSse(
     res: ServerResponse,

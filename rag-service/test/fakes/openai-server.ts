@@ -77,24 +77,23 @@ export class OpenAITestServer extends ModelServer {
       total_tokens: 10 + tokensOf(answer).length,
     };
     if (!body.stream) {
-      {
-        this.json(res, 200, {
-          id,
-          object: 'chat.completion',
-          created,
-          model: body.model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: answer, refusal: null },
-              logprobs: null,
-              finish_reason: 'stop',
-            },
-          ],
-          usage,
-        });
-        return;
-      }
+      const whole = {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: answer, refusal: null },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage,
+      };
+      await this.answerWhole(res, answer, whole, fault);
+      return;
     }
     const chunk = (delta: object, finish: string | null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;

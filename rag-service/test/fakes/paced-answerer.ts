@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Answerer, GroundedQuestion } from '../../src/chat/answerer.js';
+import type { Answerer, Delivery, GroundedQuestion } from '../../src/chat/answerer.js';
 import type { Call } from '../../src/models/chat-model.js';
 
 /** Wraps an answerer and pauses between its deltas, as a model streaming tokens over the network does. */
@@ -13,8 +13,8 @@ export class PacedAnswerer implements Answerer {
     this.modelId = inner.modelId;
   }
 
-  async *answer(question: GroundedQuestion, call: Call): AsyncIterable<string> {
-    for await (const delta of this.inner.answer(question, call)) {
+  async *answer(question: GroundedQuestion, call: Call, delivery?: Delivery): AsyncIterable<string> {
+    for await (const delta of this.inner.answer(question, call, delivery)) {
       await sleep(this.pauseMs, undefined, { signal: call.signal });
       yield delta;
     }

@@ -9,7 +9,7 @@ import { createService } from '../../src/service.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
 import { IndexMismatchError } from '../../src/store/vector-store.js';
 import { GeminiTestServer } from '../fakes/gemini-server.js';
-import type { ModelServer } from '../fakes/model-server.js';
+import type { ModelServer, RecordedRequest } from '../fakes/model-server.js';
 import { OpenAITestServer } from '../fakes/openai-server.js';
 import { parseSse, startTestService, type TestService } from '../helpers/service.js';
 import { thousandChunkSource } from '../helpers/synthetic.js';
@@ -24,6 +24,8 @@ interface Provider {
   llm: string;
   embeddings: string;
   batch: number;
+  /** Whether a recorded chat request asked for a streamed answer. */
+  streamed: (req: RecordedRequest) => boolean;
 }
 
 const PROVIDERS: Provider[] = [
@@ -36,6 +38,7 @@ const PROVIDERS: Provider[] = [
     llm: 'openai:gpt-4o-mini',
     embeddings: 'openai:text-embedding-3-small',
     batch: 128,
+    streamed: (req) => (req.body as { stream?: boolean }).stream === true,
   },
   {
     name: 'Gemini',
@@ -46,6 +49,7 @@ const PROVIDERS: Provider[] = [
     llm: 'gemini:gemini-2.5-flash',
     embeddings: 'gemini:gemini-embedding-001',
     batch: 100,
+    streamed: (req) => req.path.includes(':streamGenerateContent'),
   },
 ];
 
@@ -120,6 +124,15 @@ describe.each(PROVIDERS)('$name through the whole service', (p) => {
     } finally {
       server.reply = original;
     }
+  });
+
+  it('streams from the model only for a streaming client; a JSON client gets one whole model response', async () => {
+    const asked = () => server.requestsTo(p.chatPath).at(-1)!;
+    const json = await request(t.url).post('/api/v1/chat').send({ message: REINDEX }).expect(200);
+    expect(p.streamed(asked())).toBe(false);
+    const res = await sse(request(t.url).post('/api/v1/chat').send({ message: REINDEX })).expect(200);
+    expect(p.streamed(asked())).toBe(true);
+    expect(ChatResponse.parse(parseSse(res.body as string).at(-1)?.data).answer).toBe(json.body.answer);
   });
 
   it('indexes and asks with the provider embeddings (hybrid retrieval)', async () => {
