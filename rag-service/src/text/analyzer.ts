@@ -4,6 +4,20 @@ import { STOP_WORDS } from './stop-words.js';
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’_]*/gu;
 const MAX_TERM_LENGTH = 40;
 
+/** Words whose term is remembered: a language's working vocabulary, a few MB at most. */
+const MEMO_MAX_WORDS = 100_000;
+/** word → its term, or null for a stop word. Stemming is most of the analyzer's cost; words repeat. */
+const memo = new Map<string, string | null>();
+
+/** The term of one lower-cased word, or null when it is not a term (a stop word, or too long). */
+function termOf(word: string): string | null {
+  const normal = word.replace(/[’]/g, "'");
+  if (normal.length > MAX_TERM_LENGTH || STOP_WORDS.has(normal)) return null;
+  const base = normal.replace(/'s$/, '').replace(/'/g, '');
+  if (!base || STOP_WORDS.has(base)) return null;
+  return /^\d/.test(base) ? base : stemmer(base);
+}
+
 /**
  * The one analyzer of the service: lower-cased words, stop words removed, Porter-stemmed. Relevance checks
  * and sparse vectors must agree on what a "term" is, so everything that needs terms comes here.
@@ -11,11 +25,14 @@ const MAX_TERM_LENGTH = 40;
 export function analyze(text: string): string[] {
   const terms: string[] = [];
   for (const match of text.normalize('NFKC').toLowerCase().matchAll(WORD)) {
-    const word = match[0].replace(/[’]/g, "'");
-    if (word.length > MAX_TERM_LENGTH || STOP_WORDS.has(word)) continue;
-    const base = word.replace(/'s$/, '').replace(/'/g, '');
-    if (!base || STOP_WORDS.has(base)) continue;
-    terms.push(/^\d/.test(base) ? base : stemmer(base));
+    const word = match[0];
+    let term = memo.get(word);
+    if (term === undefined) {
+      if (memo.size >= MEMO_MAX_WORDS) memo.clear();
+      term = termOf(word);
+      memo.set(word, term);
+    }
+    if (term !== null) terms.push(term);
   }
   return terms;
 }

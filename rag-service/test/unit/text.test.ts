@@ -18,6 +18,16 @@ describe('analyzer', () => {
     expect(analyze('Port 8080 für Übersicht')).toEqual(['port', '8080', 'für', 'übersicht']);
   });
 
+  it('analyses a word alike the first time and every later time, past its memory of words', () => {
+    const text = "The operator's reindexing of Confluence’s spaces";
+    const first = analyze(text);
+    expect(first).toEqual(['oper', 'reindex', 'confluenc', 'space']);
+    // More distinct words than the analyzer remembers: it forgets them all, then learns them again.
+    for (let i = 0; i < 100_001; i++) analyze(`w${i.toString(36)}x`);
+    expect(analyze(text)).toEqual(first);
+    expect(analyze(text)).toEqual(first);
+  });
+
   it('measures coverage and overlap', () => {
     const q = uniqueTerms('rotate api token');
     expect(termCoverage(q, uniqueTerms('Rotating an API key'))).toBeCloseTo(2 / 3);
