@@ -35,8 +35,12 @@ const LOCK_FILE = 'write.lock';
 const SCHEMA_VERSION = 1;
 /** Documents per delete predicate: keeps SQL predicates to a size the planner handles quickly. */
 const PREDICATE_BATCH = 200;
-/** From this many chunks on, dense search goes through an approximate (HNSW) index. */
+/** From this many chunks on, dense search goes through an approximate (IVF) index. */
 const VECTOR_INDEX_MIN_ROWS = 10_000;
+/** The vector index this version builds: IVF partitions of full-precision vectors. */
+const VECTOR_INDEX_TYPE = 'IvfFlat';
+/** IVF partitions searched per query: recall@10 1.000 against the exact scan at 50,000 chunks (10 gave 0.978). */
+const VECTOR_PROBES = 20;
 
 /** LanceDB's own English analyzer for the full-text index: stemming and stop words, as BM25 expects. */
 const FTS_OPTIONS = {
@@ -70,7 +74,8 @@ export class EmbeddedStore implements VectorStore {
   readonly kind = 'embedded' as const;
   private readonly writes = new SerialQueue();
   private ftsReady = false;
-  private vectorIndexed = false;
+  /** LanceDB's type of the vector index (`IvfFlat`; `IvfHnswSq` from earlier versions), if there is one. */
+  private vectorIndexType: string | undefined;
 
   private constructor(
     readonly location: string,
@@ -138,7 +143,7 @@ export class EmbeddedStore implements VectorStore {
     const store = new EmbeddedStore(dir, db, chunks, documents, identity.dimensions, lock);
     const indices = await chunks.listIndices();
     store.ftsReady = indices.some((i) => i.columns.includes('content'));
-    store.vectorIndexed = indices.some((i) => i.columns.includes('vector'));
+    store.vectorIndexType = indices.find((i) => i.columns.includes('vector'))?.indexType;
     return store;
   }
 
@@ -218,11 +223,13 @@ export class EmbeddedStore implements VectorStore {
       .query()
       .nearestTo(vector)
       .distanceType('cosine')
-      // With the HNSW index: look at more of the graph, and re-score the best with the full vectors.
-      .ef(Math.max(limit * 4, 100))
-      .refineFactor(4)
+      .nprobes(VECTOR_PROBES)
       .select(['_distance'])
       .withRowId();
+    // An HNSW index over quantised vectors (built by earlier versions, until the next optimize replaces
+    // it): look at more of the graph, and re-score the best with the full vectors.
+    if (this.vectorIndexType && this.vectorIndexType !== VECTOR_INDEX_TYPE)
+      q = q.ef(Math.max(limit * 4, 100)).refineFactor(4);
     if (where) q = q.where(where);
     const rows = await q.limit(limit).toArray();
     return rows.map((r: Record<string, unknown>) => {
@@ -298,17 +305,19 @@ export class EmbeddedStore implements VectorStore {
 
   /**
    * Past a few thousand chunks an exact vector scan costs more than the rest of a chat turn (16 ms at
-   * 50,000 × 64 dimensions on two cores); an HNSW graph over scalar-quantised vectors answers in about a
-   * millisecond, and its top results are re-scored with the full vectors. Small indexes stay exact.
+   * 50,000 × 64 dimensions on two cores). An IVF index of full-precision vectors scans only the partitions
+   * nearest the query: 3.4 ms there, with the exact scan's top 10, and nothing to re-score. (An HNSW graph
+   * over quantised vectors, used before, needed its top results re-read at full precision: 4.8 ms, and
+   * 6 ms of CPU against 3.8.) Small indexes stay exact; an index of another type is rebuilt.
    */
   private async ensureVectorIndex(): Promise<void> {
-    if (this.dimensions === 0 || this.vectorIndexed) return;
+    if (this.dimensions === 0 || this.vectorIndexType === VECTOR_INDEX_TYPE) return;
     if ((await this.chunks.countRows()) < VECTOR_INDEX_MIN_ROWS) return;
     await this.chunks.createIndex('vector', {
-      config: lancedb.Index.hnswSq({ distanceType: 'cosine' }),
+      config: lancedb.Index.ivfFlat({ distanceType: 'cosine' }),
       replace: true,
     });
-    this.vectorIndexed = true;
+    this.vectorIndexType = VECTOR_INDEX_TYPE;
   }
 
   /** The full-text index is built once there is text to index; later rows are searched until optimize folds them in. */
