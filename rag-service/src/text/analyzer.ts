@@ -4,15 +4,15 @@ import { STOP_WORDS } from './stop-words.js';
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’_]*/gu;
 const MAX_TERM_LENGTH = 40;
 
-/** Words whose term is remembered: a language's working vocabulary, a few MB at most. */
+/** Words whose term is remembered: a language's working vocabulary; at most 100,000 × 40 characters. */
 const MEMO_MAX_WORDS = 100_000;
 /** word → its term, or null for a stop word. Stemming is most of the analyzer's cost; words repeat. */
 const memo = new Map<string, string | null>();
 
-/** The term of one lower-cased word, or null when it is not a term (a stop word, or too long). */
+/** The term of one lower-cased word, or null for a stop word. */
 function termOf(word: string): string | null {
   const normal = word.replace(/[’]/g, "'");
-  if (normal.length > MAX_TERM_LENGTH || STOP_WORDS.has(normal)) return null;
+  if (STOP_WORDS.has(normal)) return null;
   const base = normal.replace(/'s$/, '').replace(/'/g, '');
   if (!base || STOP_WORDS.has(base)) return null;
   return /^\d/.test(base) ? base : stemmer(base);
@@ -26,6 +26,8 @@ export function analyze(text: string): string[] {
   const terms: string[] = [];
   for (const match of text.normalize('NFKC').toLowerCase().matchAll(WORD)) {
     const word = match[0];
+    // Checked before the memo, so a long token (a hash, base64) never becomes one of its keys.
+    if (word.length > MAX_TERM_LENGTH) continue;
     let term = memo.get(word);
     if (term === undefined) {
       if (memo.size >= MEMO_MAX_WORDS) memo.clear();

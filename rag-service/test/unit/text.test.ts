@@ -26,6 +26,8 @@ describe('analyzer', () => {
     for (let i = 0; i < 100_001; i++) analyze(`w${i.toString(36)}x`);
     expect(analyze(text)).toEqual(first);
     expect(analyze(text)).toEqual(first);
+    // A token past 40 characters (a hash, base64) is no term, the first time or later.
+    for (let i = 0; i < 2; i++) expect(analyze(`${'ab'.repeat(21)} token`)).toEqual(['token']);
   });
 
   it('measures coverage and overlap', () => {
