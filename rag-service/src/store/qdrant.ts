@@ -18,6 +18,7 @@ import {
   type StoredChunk,
   type VectorStore,
 } from './vector-store.js';
+import { cosine } from './cosine.js';
 
 const DENSE = 'dense';
 const LEXICAL = 'lexical';
@@ -60,18 +61,6 @@ function chunkOf(payload: Record<string, unknown> | null | undefined): Retrieved
 /** Scroll pages continue from a point id; anything else ends the scroll. */
 function nextOffset(value: unknown): string | number | undefined {
   return typeof value === 'string' || typeof value === 'number' ? value : undefined;
-}
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { EmbeddedStore } from '../../src/store/embedded.js';
 import { describeVectorStore } from '../conformance/vector-store.js';
 import { tempDir } from '../helpers/temp.js';
+import { cosine } from '../../src/store/cosine.js';
 
 describeVectorStore('embedded (LanceDB)', async () => {
   const tmp = await tempDir();
@@ -175,15 +176,3 @@ describe('dense search at scale', () => {
     }
   }, 120_000);
 });
-
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb || 1);
-}
