@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { DocumentSource } from '@kb/contracts';
 import { reciprocalRankFusion } from '../retrieval/fusion.js';
+import { ChunkCache } from './chunk-cache.js';
 import {
   CHUNK_COLUMNS,
   chunkSchema,
@@ -22,6 +23,7 @@ import {
   type DocumentWrite,
   type StoredChunk,
   type IndexIdentity,
+  type RetrievedChunk,
   type SearchHit,
   type SearchQuery,
   type StoreStats,
@@ -41,6 +43,8 @@ const VECTOR_INDEX_MIN_ROWS = 10_000;
 const VECTOR_INDEX_TYPE = 'IvfFlat';
 /** IVF partitions searched per query: recall@10 1.000 against the exact scan at 50,000 chunks (10 gave 0.978). */
 const VECTOR_PROBES = 20;
+/** Chunks kept in memory for search results: about 1.5 KB each, so some 75 MB when full. */
+const CHUNK_CACHE_ROWS = 50_000;
 
 /** LanceDB's own English analyzer for the full-text index: stemming and stop words, as BM25 expects. */
 const FTS_OPTIONS = {
@@ -76,6 +80,11 @@ export class EmbeddedStore implements VectorStore {
   private ftsReady = false;
   /** LanceDB's type of the vector index (`IvfFlat`; `IvfHnswSq` from earlier versions), if there is one. */
   private vectorIndexType: string | undefined;
+  private readonly cache = new ChunkCache(CHUNK_CACHE_ROWS);
+  /** Filling the cache ahead of searches: started by the first search, again after each compaction. */
+  private warming: Promise<void> | undefined;
+  /** Bumped when compaction moves every row (and at close): a fill still reading the old rows stops. */
+  private layout = 0;
 
   private constructor(
     readonly location: string,
@@ -166,6 +175,7 @@ export class EmbeddedStore implements VectorStore {
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute(batch.map((w) => toDocumentRow({ ...w.record, chunks: w.chunks.length })));
+      this.cache.forgetDocuments(new Set(batch.map((w) => w.record.id)));
       await this.ensureFtsIndex();
     });
   }
@@ -181,6 +191,7 @@ export class EmbeddedStore implements VectorStore {
         await this.chunks.delete(`docId IN (${list})`);
         await this.documents.delete(`id IN (${list})`);
       }
+      this.cache.forgetDocuments(new Set(ids));
     });
   }
 
@@ -197,6 +208,7 @@ export class EmbeddedStore implements VectorStore {
    * 50 µs a row at 50,000 chunks), so each row is read once and only when it made the cut.
    */
   async search(query: SearchQuery): Promise<SearchHit[]> {
+    this.warming ??= this.warm();
     const where = filterPredicate(query.filter);
     for (let attempt = 1; ; attempt++) {
       const [lexical, dense] = await Promise.all([
@@ -238,19 +250,63 @@ export class EmbeddedStore implements VectorStore {
     });
   }
 
-  /** The chunks of ranked rows, in rank order. Rows deleted or rewritten since the search are left out. */
+  /**
+   * The chunks of ranked rows, in rank order: from the cache, and what it lacks read in one take. Rows
+   * deleted or rewritten since the search are left out.
+   */
   private async hitsOf(ranked: RowRank[]): Promise<SearchHit[]> {
-    if (!ranked.length) return [];
-    const rows = await this.chunks
-      .takeRowIds(ranked.map((r) => r.rowId))
-      .select([...CHUNK_COLUMNS])
-      .withRowId()
-      .toArray();
-    const byRowId = new Map(rows.map((row: Record<string, unknown>) => [row._rowid as bigint, row]));
+    const found = new Map<bigint, RetrievedChunk>();
+    for (const { rowId } of ranked) {
+      const chunk = this.cache.get(rowId);
+      if (chunk) found.set(rowId, chunk);
+    }
+    const missing = ranked.filter((r) => !found.has(r.rowId)).map((r) => r.rowId);
+    if (missing.length) {
+      const rows = await this.chunks
+        .takeRowIds(missing)
+        .select([...CHUNK_COLUMNS])
+        .withRowId()
+        .toArray();
+      for (const row of rows as Record<string, unknown>[]) {
+        const chunk = fromChunkRow(row);
+        found.set(row._rowid as bigint, chunk);
+        this.cache.set(row._rowid as bigint, chunk);
+      }
+    }
     return ranked.flatMap(({ rowId, score, similarity }) => {
-      const row = byRowId.get(rowId);
-      return row ? [{ chunk: fromChunkRow(row), score, similarity }] : [];
+      const chunk = found.get(rowId);
+      return chunk ? [{ chunk, score, similarity }] : [];
     });
+  }
+
+  /**
+   * Loads the search indexes, and reads chunks into the cache up to its capacity, in the background, so
+   * that searches soon read no rows at all; until then they read what they miss. Only stores that are
+   * searched do this (an ingest run never does). A failure costs nothing but speed: not reported.
+   */
+  private async warm(): Promise<void> {
+    const layout = this.layout;
+    try {
+      // The indexes' first queries read them from disk (full-text search 2.2 ms instead of 1.4 at first).
+      for (const index of await this.chunks.listIndices()) await this.chunks.prewarmIndex(index.name);
+      const scan = this.chunks
+        .query()
+        .select([...CHUNK_COLUMNS])
+        .withRowId()
+        .limit(CHUNK_CACHE_ROWS);
+      for await (const batch of scan) {
+        for (const row of batch.toArray() as Record<string, unknown>[]) {
+          if (layout !== this.layout || !this.cache.offer(row._rowid as bigint, fromChunkRow(row))) return;
+        }
+      }
+    } catch {
+      // Searches read the rows they miss, as they would without the cache.
+    }
+  }
+
+  /** Chunks held in memory for searches (for metrics and tests). */
+  get cachedChunks(): number {
+    return this.cache.size;
   }
 
   async stats(): Promise<StoreStats> {
@@ -290,11 +346,17 @@ export class EmbeddedStore implements VectorStore {
       await this.ensureFtsIndex();
       await this.ensureVectorIndex();
       await this.chunks.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      // Compaction moved rows to new ids: what the cache holds will not be asked for again.
+      this.layout++;
+      this.cache.clear();
+      this.warming = undefined;
       await this.documents.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     });
   }
 
   async close(): Promise<void> {
+    this.layout++; // stops a cache fill at its next row: the tables are about to close under it
+    await this.warming;
     await this.writes.run(async () => {
       this.chunks.close();
       this.documents.close();

@@ -141,6 +141,28 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       expect((await store.stats()).chunks).toBe(1);
     });
 
+    it('always returns the current text of a chunk found before: after a rewrite, a compaction, a delete', async () => {
+      const texts = (hits: { chunk: { id: string; text: string } }[]) =>
+        Object.fromEntries(hits.map((h) => [h.chunk.id, h.chunk.text]));
+      for (const d of DOCS) await put(store, d);
+      expect(texts(await store.search({ text: 'tokens', limit: 5 }))).toMatchObject({
+        'tokens#0': DOCS[0]!.texts[0],
+      });
+      // Same chunk ids, same query words, new text: what was read for the first search must not come back.
+      const rewritten = ['Tokens rotate every ninety days.', 'Tokens revoked by an admin stop at once.'];
+      await put(store, { ...DOCS[0]!, texts: rewritten, hash: 'h2' });
+      const current = { 'tokens#0': rewritten[0], 'tokens#1': rewritten[1] };
+      expect(texts(await store.search({ text: 'tokens', limit: 5 }))).toEqual(current);
+      await put(store, { ...DOCS[1]!, texts: ['Deploy tokens are kept in the vault.'], hash: 'h2' });
+      await store.optimize();
+      expect(texts(await store.search({ text: 'tokens', limit: 5 }))).toEqual({
+        ...current,
+        'deploy#0': 'Deploy tokens are kept in the vault.',
+      });
+      await store.deleteDocuments(['tokens']);
+      expect(ids(await store.search({ text: 'tokens', limit: 5 }))).toEqual(['deploy#0']);
+    });
+
     it('replaying the same write changes nothing (idempotent)', async () => {
       await put(store, DOCS[1]!);
       await put(store, DOCS[1]!);

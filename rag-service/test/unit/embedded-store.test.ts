@@ -74,6 +74,58 @@ describe('one writer per embedded index', () => {
   });
 });
 
+describe('chunks held in memory', () => {
+  const chunkOf = (docId: string, ordinal: number, text: string) => ({
+    id: `${docId}#${ordinal}`,
+    docId,
+    ordinal,
+    source: 'files' as const,
+    title: docId,
+    headingPath: [docId],
+    url: `${docId}.md`,
+    text,
+  });
+  const write = (docId: string, texts: string[]) => ({
+    record: {
+      id: docId,
+      source: 'files' as const,
+      title: docId,
+      url: `${docId}.md`,
+      hash: 'h',
+      chunks: texts.length,
+      indexedAt: '',
+    },
+    chunks: texts.map((t, i) => chunkOf(docId, i, t)),
+  });
+  const filled = async (store: EmbeddedStore, n: number) => {
+    for (let i = 0; i < 250 && store.cachedChunks < n; i++) await new Promise((r) => setTimeout(r, 20));
+    return store.cachedChunks;
+  };
+
+  it('are read in after the first search, not before, and again after compaction moved them', async () => {
+    const tmp = await tempDir();
+    const store = await EmbeddedStore.open({ dir: tmp.dir, identity: { embeddings: 'none', dimensions: 0 } });
+    try {
+      await store.replaceDocuments([write('a', ['alpha one', 'alpha two']), write('b', ['beta one'])]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(store.cachedChunks).toBe(0); // writing alone (an ingest run) reads nothing in
+      expect((await store.search({ text: 'beta', limit: 5 })).map((h) => h.chunk.id)).toEqual(['b#0']);
+      expect(await filled(store, 3)).toBe(3);
+
+      await store.replaceDocuments([write('b', ['beta rewritten'])]);
+      expect(store.cachedChunks).toBe(2); // b's old row is dead: forgotten at once
+      await store.optimize();
+      expect(store.cachedChunks).toBe(0);
+      const hits = await store.search({ text: 'beta', limit: 5 });
+      expect(hits.map((h) => h.chunk.text)).toEqual(['beta rewritten']);
+      expect(await filled(store, 3)).toBe(3);
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  });
+});
+
 describe('dense search at scale', () => {
   const indexTypes = async (dir: string) => {
     const lancedb = await import('@lancedb/lancedb');
