@@ -120,8 +120,11 @@ export class Retriever {
   async retrieve(request: RetrieveRequest): Promise<Retrieval> {
     const { query, call, access } = request;
     const queryTerms = uniqueTerms(query);
-    const vector = await this.embedQuery(query, call);
-    if (!queryTerms.size && !vector) return { passages: [], notice: access?.notice };
+    const embedding = this.embedQuery(query, call);
+    // Handed to the store unresolved: its full-text search runs while the question is embedded. Failures
+    // surface from `embedding` below; the store only ever sees a vector or none.
+    const vector = embedding.catch(() => undefined);
+    if (!queryTerms.size && !(await embedding)) return { passages: [], notice: access?.notice };
     const filter = { ...request.filter, ...access?.filter };
     // Pages the user may not open are dropped after the search: fetch more, so enough remain.
     const limit = access?.check
@@ -133,6 +136,7 @@ export class Retriever {
       // The asker's space searched on its own too, so its pages compete even when others outrank them.
       ...(prefer ? [this.search(query, vector, limit, { ...filter, spaceKeys: [prefer] })] : []),
     ]);
+    await embedding;
     call.signal.throwIfAborted();
 
     const relevant = [...unionByChunk(lists.map((hits) => this.rerank(hits, queryTerms, prefer))).values()]
@@ -160,7 +164,7 @@ export class Retriever {
     return { passages, notice };
   }
 
-  private search(query: string, vector: number[] | undefined, limit: number, filter: SearchFilter) {
+  private search(query: string, vector: Promise<number[] | undefined>, limit: number, filter: SearchFilter) {
     return this.store.search({ text: query, vector, limit, filter }).catch((err: unknown) => {
       throw new AppError('upstream_unavailable', `the ${this.store.kind} vector store is not available`, {
         cause: (err as Error).message.slice(0, 200),

@@ -213,7 +213,9 @@ export class EmbeddedStore implements VectorStore {
     for (let attempt = 1; ; attempt++) {
       const [lexical, dense] = await Promise.all([
         this.lexicalRanks(query.text, query.limit, where),
-        query.vector && this.dimensions > 0 ? this.denseRanks(query.vector, query.limit, where) : [],
+        Promise.resolve(query.vector).then((vector) =>
+          vector && this.dimensions > 0 ? this.denseRanks(vector, query.limit, where) : [],
+        ),
       ]);
       const ranked = fuse(lexical, dense, query.limit);
       const hits = await this.hitsOf(ranked);

@@ -258,7 +258,8 @@ export class QdrantStore implements VectorStore {
     if (query.filter?.docIds && !query.filter.docIds.length) return [];
     const filter = qdrantFilter(query.filter);
     const sparse = querySparseVector(query.text);
-    const dense = this.dimensions > 0 ? query.vector : undefined;
+    // One request fuses both searches server-side, so it waits for the embedding.
+    const dense = this.dimensions > 0 ? await query.vector : undefined;
     if (!sparse.indices.length && !dense) return [];
     const base = { filter, limit: query.limit, with_payload: true };
     const request: Parameters<QdrantClient['query']>[1] =

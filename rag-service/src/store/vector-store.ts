@@ -49,8 +49,12 @@ export interface SearchFilter {
 export interface SearchQuery {
   /** The question as text, for lexical retrieval. */
   text: string;
-  /** The question's embedding, for dense retrieval; absent when no embedder is configured. */
-  vector?: number[];
+  /**
+   * The question's embedding, for dense retrieval; absent when no embedder is configured. It may still be
+   * on its way (a promise that resolves, to undefined if there will be none, and never rejects): a store
+   * that searches the text on its own starts that search without waiting for it.
+   */
+  vector?: number[] | Promise<number[] | undefined>;
   limit: number;
   filter?: SearchFilter;
 }

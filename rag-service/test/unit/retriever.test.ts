@@ -1,0 +1,102 @@
+import { Retriever } from '../../src/retrieval/retriever.js';
+import { EmbeddedStore } from '../../src/store/embedded.js';
+import type { SearchHit, SearchQuery, VectorStore } from '../../src/store/vector-store.js';
+import { HashingEmbedder } from '../fakes/hashing-embedder.js';
+import { tempDir } from '../helpers/temp.js';
+
+const TEXTS = [
+  'Rotate the API token under Settings and Tokens.',
+  'Revoked tokens stop working at once.',
+  'Deploy the service with the container image.',
+];
+
+describe('the retriever', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let store: EmbeddedStore;
+  const embedder = new HashingEmbedder(64);
+
+  beforeEach(async () => {
+    tmp = await tempDir();
+    store = await EmbeddedStore.open({ dir: tmp.dir, identity: { embeddings: embedder.id, dimensions: 64 } });
+    await store.replaceDocuments(
+      TEXTS.map((text, i) => ({
+        record: {
+          id: `d${i}`,
+          source: 'files',
+          title: `Doc ${i}`,
+          url: `d${i}.md`,
+          hash: 'h',
+          chunks: 1,
+          indexedAt: '',
+        },
+        chunks: [
+          {
+            id: `d${i}#0`,
+            docId: `d${i}`,
+            ordinal: 0,
+            source: 'files',
+            title: `Doc ${i}`,
+            headingPath: [`Doc ${i}`],
+            url: `d${i}.md`,
+            text,
+            vector: embedder.vector(`Doc ${i}\n${text}`),
+          },
+        ],
+      })),
+    );
+  });
+  afterEach(async () => {
+    embedder.delayMs = 0;
+    await store.close();
+    await tmp.remove();
+  });
+
+  /** The store as the retriever sees it, noting whether each search's vector had arrived when it began. */
+  function watched() {
+    const vectorPending: boolean[] = [];
+    const found: SearchHit[][] = [];
+    const view: VectorStore = Object.create(store) as VectorStore;
+    view.search = async (query: SearchQuery) => {
+      const marker = Symbol('pending');
+      vectorPending.push((await Promise.race([query.vector, Promise.resolve(marker)])) === marker);
+      const hits = await store.search(query);
+      found.push(hits);
+      return hits;
+    };
+    return { view, vectorPending, found };
+  }
+  const call = (signal = new AbortController().signal) => ({ signal, deadline: Date.now() + 10_000 });
+
+  it('starts searching while the question is still being embedded, and still fuses in the dense results', async () => {
+    embedder.delayMs = 200;
+    const { view, vectorPending, found } = watched();
+    const { passages } = await new Retriever(view, embedder).retrieve({
+      query: 'rotate token',
+      call: call(),
+    });
+    expect(vectorPending).toEqual([true]);
+    expect(passages[0]?.chunk.id).toBe('d0#0');
+    expect(embedder.calls).toBe(1);
+    expect(found[0]?.find((h) => h.chunk.id === 'd0#0')?.similarity).toBeGreaterThan(0);
+  });
+
+  it('answers from the text alone when the embedding fails, and stops when the asker goes away', async () => {
+    const failing = Object.assign(Object.create(embedder) as HashingEmbedder, {
+      embedBatch: () => Promise.reject(new Error('embedding model down')),
+    });
+    const { passages } = await new Retriever(store, failing).retrieve({
+      query: 'revoked tokens',
+      call: call(),
+    });
+    expect(passages.map((p) => p.chunk.id)).toContain('d1#0');
+
+    embedder.delayMs = 200;
+    const controller = new AbortController();
+    const retrieval = new Retriever(store, embedder).retrieve({
+      query: 'revoked tokens',
+      call: call(controller.signal),
+    });
+    setTimeout(() => controller.abort(new Error('asker left')), 20);
+    await expect(retrieval).rejects.toThrow();
+  });
+});
