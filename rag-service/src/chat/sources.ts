@@ -4,8 +4,12 @@ import type { Passage } from '../retrieval/retriever.js';
 
 const SNIPPET_CHARS = 280;
 
+/** The start of a passage on one line, cut at a word. */
 export function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Only the start is shown: flatten just enough of it (whole passages run to thousands of characters).
+  const head = text.length > SNIPPET_CHARS * 2 ? text.slice(0, SNIPPET_CHARS * 2) : text;
+  let flat = head.replace(/\s+/g, ' ').trim();
+  if (flat.length <= SNIPPET_CHARS && head !== text) flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS).replace(/\s+\S*$/, '')}…` : flat;
 }
 

@@ -5,8 +5,8 @@ export const RRF_K = 60;
  * Reciprocal rank fusion of several ranked lists of ids: score(id) = Σ 1 / (k + rank). Robust to the lists'
  * scores being on unrelated scales (BM25 vs cosine), which is why hybrid retrieval uses it.
  */
-export function reciprocalRankFusion(lists: readonly (readonly string[])[], k = RRF_K): Map<string, number> {
-  const scores = new Map<string, number>();
+export function reciprocalRankFusion<Id>(lists: readonly (readonly Id[])[], k = RRF_K): Map<Id, number> {
+  const scores = new Map<Id, number>();
   for (const list of lists) {
     list.forEach((id, index) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + index + 1)));
   }

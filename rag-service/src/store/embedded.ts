@@ -403,10 +403,11 @@ interface RowRank {
 function fuse(lexical: RowRank[], dense: RowRank[], limit: number): RowRank[] {
   if (!dense.length) return lexical;
   if (!lexical.length) return dense;
-  const byKey = new Map<string, RowRank>();
-  for (const r of [...lexical, ...dense]) byKey.set(String(r.rowId), { ...byKey.get(String(r.rowId)), ...r });
-  const fused = reciprocalRankFusion([lexical, dense].map((list) => list.map((r) => String(r.rowId))));
-  return [...fused].slice(0, limit).map(([key, score]) => ({ ...byKey.get(key)!, score }));
+  const similarity = new Map(dense.map((r) => [r.rowId, r.similarity]));
+  const fused = reciprocalRankFusion([lexical, dense].map((list) => list.map((r) => r.rowId)));
+  return [...fused]
+    .slice(0, limit)
+    .map(([rowId, score]) => ({ rowId, score, similarity: similarity.get(rowId) }));
 }
 
 async function tableNames(db: lancedb.Connection): Promise<string[]> {

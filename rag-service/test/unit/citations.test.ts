@@ -1,4 +1,5 @@
 import { CitationStream, citedNumbers, keepValidMarkers } from '../../src/chat/citations.js';
+import { snippet } from '../../src/chat/sources.js';
 
 describe('citations', () => {
   it('reads single and grouped markers', () => {
@@ -38,5 +39,28 @@ describe('extractive quotes', () => {
       'Rotate tokens monthly. Tokens rotate via the API.',
     );
     expect(bestQuote('Nothing here.\n```sh\nkb rotate-token\n```', 'rotate token')).toBe('kb rotate-token');
+  });
+});
+
+describe('source snippets', () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+
+  it('shows a short passage whole, on one line', () => {
+    expect(snippet('Rotate the token\n\n  under   Settings.\t')).toBe('Rotate the token under Settings.');
+  });
+
+  it('cuts a long passage at a word, before 280 characters', () => {
+    const text = words(200);
+    const cut = snippet(text);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(281);
+    expect(text.startsWith(cut.slice(0, -1))).toBe(true);
+    expect(text[cut.length - 1]).toBe(' '); // the next character after the shown text starts a new word
+  });
+
+  it('looks past a start that is mostly blank space', () => {
+    const text = `Title${' \n'.repeat(400)}${words(100)}`;
+    expect(snippet(text)).toMatch(/^Title word0 word1 .* word\d+…$/);
+    expect(snippet(text).length).toBeGreaterThan(250);
   });
 });
