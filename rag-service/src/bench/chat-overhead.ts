@@ -29,6 +29,11 @@ export interface ChatOverheadResult {
   chunks: number;
   runs: ChatOverheadRun[];
   peakRssMb: { 'rag-service': number; reference: number };
+  /**
+   * Each system's first pass over the questions, one at a time, straight after it started: caches and JIT
+   * cold. The runs above come after it, so they show a system that has been answering for a while.
+   */
+  firstPass: { 'rag-service': LoadFigures; reference: LoadFigures };
   /** rag-service requests/s over the reference's, per concurrency. */
   throughputRatio: Record<string, number>;
   /** The service's streamed answers: time to the first `token` event (the model answers at once). */
@@ -121,6 +126,7 @@ export async function chatOverhead(options: ChatOverheadOptions): Promise<ChatOv
     const env = { OPENAI_API_KEY: model.apiKey, OPENAI_BASE_URL: model.baseUrl };
     const runs: ChatOverheadRun[] = [];
     const peakRssMb = { 'rag-service': 0, reference: 0 };
+    const firstPass: Partial<ChatOverheadResult['firstPass']> = {};
     let firstToken: FirstTokenFigures | undefined;
     const systems = [
       {
@@ -145,12 +151,21 @@ export async function chatOverhead(options: ChatOverheadOptions): Promise<ChatOv
       options.onProgress?.(`starting ${s.system}`);
       const server = await startServerProcess(s.entry, s.env, await freePort(), s.ready);
       servers.push(server);
+      const ask = (i: number) => ({ message: questions[Math.abs(i) % questions.length] });
+      options.onProgress?.(`${s.system}: first pass over ${questions.length} questions`);
+      firstPass[s.system] = await runLoad({
+        url: `${server.url}/api/v1/chat`,
+        headers: { 'x-api-key': API_KEY },
+        body: ask,
+        concurrency: 1,
+        requests: questions.length,
+      });
       for (const concurrency of options.concurrencies) {
         options.onProgress?.(`${s.system}: concurrency ${concurrency}`);
         const load = await runLoad({
           url: `${server.url}/api/v1/chat`,
           headers: { 'x-api-key': API_KEY },
-          body: (i) => ({ message: questions[Math.abs(i) % questions.length] }),
+          body: ask,
           concurrency,
           requests: options.requests(concurrency),
           warmup: 20,
@@ -176,7 +191,14 @@ export async function chatOverhead(options: ChatOverheadOptions): Promise<ChatOv
       throughputRatio[String(c)] =
         Math.round((ours.requestsPerSecond / Math.max(theirs.requestsPerSecond, 1e-9)) * 100) / 100;
     }
-    return { chunks: options.chunks, runs, peakRssMb, throughputRatio, firstToken: firstToken! };
+    return {
+      chunks: options.chunks,
+      runs,
+      peakRssMb,
+      firstPass: firstPass as ChatOverheadResult['firstPass'],
+      throughputRatio,
+      firstToken: firstToken!,
+    };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     await model.close();

@@ -11,9 +11,10 @@ export const BENCH_HELP = `Usage: pnpm kb bench [options]
 
 Performance suites, each printing a table and writing JSON (and SVG charts for chat):
   chat        chat overhead over a synthetic index: the model and embedding servers answer at once;
-              p50/p95/p99, requests/s and peak RSS at each concurrency, against a reference built on
-              LangChain.js's retrieval chain and in-memory store (same requests, same run, each in its
-              own process); plus the time to the first streamed token
+              each system's first pass over the 500 questions from a cold start, then p50/p95/p99,
+              requests/s and peak RSS at each concurrency, against a reference built on LangChain.js's
+              retrieval chain and in-memory store (same requests, same run, each in its own process);
+              plus the time to the first streamed token
   ingestion   Confluence pages/s (test server, instant embeddings) and a no-op resync
 
 Options:
@@ -95,6 +96,12 @@ export function benchTables(run: BenchRun): string {
     const rows: [string, string | number][] = [
       [`chat over ${run.chat.chunks} chunks`, 'p50 / p95 / p99 ms · req/s · errors'],
     ];
+    for (const [system, load] of Object.entries(run.chat.firstPass)) {
+      rows.push([
+        `${system} first pass (cold)`,
+        `${load.p50} / ${load.p95} / ${load.p99} · ${load.requestsPerSecond} · ${load.errors}`,
+      ]);
+    }
     for (const r of run.chat.runs) {
       rows.push([
         `${r.system} c${r.load.concurrency}`,

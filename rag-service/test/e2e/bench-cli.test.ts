@@ -28,6 +28,11 @@ describe('bench CLI', () => {
         expect(r.load.p50).toBeGreaterThan(0);
         expect(r.load.p99).toBeGreaterThanOrEqual(r.load.p50);
       }
+      for (const first of Object.values(run.chat!.firstPass)) {
+        expect(first).toMatchObject({ requests: 500, errors: 0, concurrency: 1 });
+        expect(first.p50).toBeGreaterThan(0);
+      }
+      expect(Object.keys(run.chat!.firstPass).sort()).toEqual(['rag-service', 'reference']);
       expect(run.chat!.peakRssMb['rag-service']).toBeGreaterThan(0);
       expect(run.chat!.firstToken.requests).toBe(200);
       expect(run.ingestion).toMatchObject({ pages: 60, noOpResync: { bodyFetches: 0 } });
@@ -38,6 +43,9 @@ describe('bench CLI', () => {
         /^<svg[\s\S]*reference[\s\S]*<\/svg>\n$/,
       );
       expect(benchTables(run)).toMatch(/throughput ratio c4/);
+      expect(benchTables(run)).toMatch(
+        /rag-service first pass \(cold\) +│ +[\d.]+ \/ [\d.]+ \/ [\d.]+ · [\d.]+ · 0/,
+      );
     } finally {
       await out.remove();
     }
