@@ -147,11 +147,11 @@ export class Retriever {
           relevant,
           access.check,
           call,
-          (kept) => this.dedupe(kept).length >= this.options.topK,
+          (kept) => countUpTo(this.distinct(kept), this.options.topK) >= this.options.topK,
         )
       : { admitted: relevant, unverified: undefined };
     const passages = diversify(
-      this.dedupe(admitted),
+      this.distinct(admitted),
       this.options.topK,
       this.options.maxPerDocument,
       (c) => c.hit.chunk.docId,
@@ -210,14 +210,17 @@ export class Retriever {
     return fresh;
   }
 
-  /** Drops the lower-ranked of two passages whose term sets overlap past the threshold. */
-  private dedupe(ranked: Candidate[]): Candidate[] {
+  /**
+   * The ranked passages without the lower-ranked of two whose term sets overlap past the threshold. Lazy:
+   * comparing every pair costs more than the rest of re-ranking, and usually only the first few are read.
+   */
+  private *distinct(ranked: Candidate[]): Generator<Candidate> {
     const kept: Candidate[] = [];
     for (const candidate of ranked) {
       if (kept.some((k) => jaccard(k.terms, candidate.terms) >= this.options.duplicateThreshold)) continue;
       kept.push(candidate);
+      yield candidate;
     }
-    return kept;
   }
 }
 
@@ -231,18 +234,34 @@ function unionByChunk(lists: Candidate[][]): Map<string, Candidate> {
   return byId;
 }
 
-/** Takes items in rank order with at most `perGroup` of one group; fills up from the rest if short. */
-export function diversify<T>(items: T[], limit: number, perGroup: number, group: (item: T) => string): T[] {
+/** How many items there are, counting no further than `limit`. */
+function countUpTo(items: Iterable<unknown>, limit: number): number {
+  let n = 0;
+  for (const _ of items) if (++n >= limit) break;
+  return n;
+}
+
+/**
+ * Takes items in rank order with at most `perGroup` of one group; fills up from the rest if short. Reads
+ * no further than it needs to.
+ */
+export function diversify<T>(
+  items: Iterable<T>,
+  limit: number,
+  perGroup: number,
+  group: (item: T) => string,
+): T[] {
   const counts = new Map<string, number>();
   const picked: T[] = [];
   const skipped: T[] = [];
+  if (limit <= 0) return picked;
   for (const item of items) {
-    if (picked.length >= limit) break;
     const g = group(item);
     const n = counts.get(g) ?? 0;
     if (n < perGroup) {
       picked.push(item);
       counts.set(g, n + 1);
+      if (picked.length >= limit) break;
     } else skipped.push(item);
   }
   for (const item of skipped) {

@@ -80,6 +80,44 @@ describe('the retriever', () => {
     expect(found[0]?.find((h) => h.chunk.id === 'd0#0')?.similarity).toBeGreaterThan(0);
   });
 
+  it('leaves out a passage that repeats a better-ranked one', async () => {
+    const copy = 'Rotate the API token under Settings and Tokens!';
+    await store.replaceDocuments([
+      {
+        record: {
+          id: 'copy',
+          source: 'files',
+          title: 'Doc 0',
+          url: 'copy.md',
+          hash: 'h',
+          chunks: 1,
+          indexedAt: '',
+        },
+        chunks: [
+          {
+            id: 'copy#0',
+            docId: 'copy',
+            ordinal: 0,
+            source: 'files',
+            title: 'Doc 0',
+            headingPath: ['Doc 0'],
+            url: 'copy.md',
+            text: copy,
+            vector: embedder.vector(`Doc 0\n${copy}`),
+          },
+        ],
+      },
+    ]);
+    const found = await store.search({ text: 'rotate token settings', limit: 5 });
+    expect(found.map((h) => h.chunk.id)).toEqual(expect.arrayContaining(['d0#0', 'copy#0']));
+    const { passages } = await new Retriever(store, embedder).retrieve({
+      query: 'rotate token settings',
+      call: call(),
+    });
+    const ids = passages.map((p) => p.chunk.id);
+    expect(ids.filter((id) => id === 'd0#0' || id === 'copy#0')).toHaveLength(1);
+  });
+
   it('answers from the text alone when the embedding fails, and stops when the asker goes away', async () => {
     const failing = Object.assign(Object.create(embedder) as HashingEmbedder, {
       embedBatch: () => Promise.reject(new Error('embedding model down')),

@@ -56,6 +56,19 @@ describe('diversify', () => {
     const items = ['a1', 'a2', 'a3', 'b1', 'a4'];
     expect(diversify(items, 4, 2, (s) => s[0]!)).toEqual(['a1', 'a2', 'b1', 'a3']);
   });
+
+  it('reads no further than it needs to', () => {
+    const read: string[] = [];
+    function* items() {
+      for (const item of ['a1', 'b1', 'a2', 'c1', 'a3']) {
+        read.push(item);
+        yield item;
+      }
+    }
+    expect(diversify(items(), 3, 2, (s) => s[0]!)).toEqual(['a1', 'b1', 'a2']);
+    expect(read).toEqual(['a1', 'b1', 'a2']);
+    expect(diversify(items(), 0, 2, (s) => s[0]!)).toEqual([]);
+  });
 });
 
 describe('slugify', () => {
