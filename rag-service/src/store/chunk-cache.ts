@@ -35,13 +35,6 @@ export class ChunkCache {
     if (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value!);
   }
 
-  /** Adds a chunk only while there is room: filling the cache ahead of searches never evicts what they read. */
-  offer(rowId: bigint, chunk: RetrievedChunk): boolean {
-    if (this.rows.size >= this.capacity) return false;
-    if (!this.rows.has(rowId)) this.rows.set(rowId, freeze(chunk));
-    return true;
-  }
-
   /** Drops the chunks of these documents: their rows were just rewritten or deleted, so the ids are dead. */
   forgetDocuments(docIds: ReadonlySet<string>): void {
     for (const [rowId, chunk] of this.rows) if (docIds.has(chunk.docId)) this.rows.delete(rowId);

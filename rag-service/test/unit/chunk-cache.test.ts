@@ -25,14 +25,6 @@ describe('the chunk cache', () => {
     expect(cache.get(3n)?.id).toBe('b#0');
   });
 
-  it('takes chunks offered ahead of searches only while there is room', () => {
-    const cache = new ChunkCache(2);
-    cache.set(1n, chunk('a', 0));
-    expect(cache.offer(2n, chunk('a', 1))).toBe(true);
-    expect(cache.offer(3n, chunk('b', 0))).toBe(false);
-    expect([1n, 2n, 3n].map((id) => cache.get(id)?.id)).toEqual(['a#0', 'a#1', undefined]);
-  });
-
   it('forgets the chunks of rewritten documents, and everything when cleared', () => {
     const cache = new ChunkCache(10);
     cache.set(1n, chunk('a', 0));
