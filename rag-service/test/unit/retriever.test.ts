@@ -1,6 +1,6 @@
 import { Retriever } from '../../src/retrieval/retriever.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
-import type { SearchHit, SearchQuery, VectorStore } from '../../src/store/vector-store.js';
+import type { DocumentWrite, SearchHit, SearchQuery, VectorStore } from '../../src/store/vector-store.js';
 import { HashingEmbedder } from '../fakes/hashing-embedder.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -11,39 +11,32 @@ const TEXTS = [
 ];
 
 describe('the retriever', () => {
+  const embedder = new HashingEmbedder(64);
+  /** A document of one chunk, its vector made from its title and text. */
+  const oneChunkDocument = (id: string, title: string, text: string): DocumentWrite => ({
+    record: { id, source: 'files', title, url: `${id}.md`, hash: 'h', chunks: 1, indexedAt: '' },
+    chunks: [
+      {
+        id: `${id}#0`,
+        docId: id,
+        ordinal: 0,
+        source: 'files',
+        title,
+        headingPath: [title],
+        url: `${id}.md`,
+        text,
+        vector: embedder.vector(`${title}\n${text}`),
+      },
+    ],
+  });
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let store: EmbeddedStore;
-  const embedder = new HashingEmbedder(64);
 
   beforeEach(async () => {
     tmp = await tempDir();
     store = await EmbeddedStore.open({ dir: tmp.dir, identity: { embeddings: embedder.id, dimensions: 64 } });
-    await store.replaceDocuments(
-      TEXTS.map((text, i) => ({
-        record: {
-          id: `d${i}`,
-          source: 'files',
-          title: `Doc ${i}`,
-          url: `d${i}.md`,
-          hash: 'h',
-          chunks: 1,
-          indexedAt: '',
-        },
-        chunks: [
-          {
-            id: `d${i}#0`,
-            docId: `d${i}`,
-            ordinal: 0,
-            source: 'files',
-            title: `Doc ${i}`,
-            headingPath: [`Doc ${i}`],
-            url: `d${i}.md`,
-            text,
-            vector: embedder.vector(`Doc ${i}\n${text}`),
-          },
-        ],
-      })),
-    );
+    embedder.calls = 0;
+    await store.replaceDocuments(TEXTS.map((text, i) => oneChunkDocument(`d${i}`, `Doc ${i}`, text)));
   });
   afterEach(async () => {
     embedder.delayMs = 0;
@@ -82,32 +75,7 @@ describe('the retriever', () => {
 
   it('leaves out a passage that repeats a better-ranked one', async () => {
     const copy = 'Rotate the API token under Settings and Tokens!';
-    await store.replaceDocuments([
-      {
-        record: {
-          id: 'copy',
-          source: 'files',
-          title: 'Doc 0',
-          url: 'copy.md',
-          hash: 'h',
-          chunks: 1,
-          indexedAt: '',
-        },
-        chunks: [
-          {
-            id: 'copy#0',
-            docId: 'copy',
-            ordinal: 0,
-            source: 'files',
-            title: 'Doc 0',
-            headingPath: ['Doc 0'],
-            url: 'copy.md',
-            text: copy,
-            vector: embedder.vector(`Doc 0\n${copy}`),
-          },
-        ],
-      },
-    ]);
+    await store.replaceDocuments([oneChunkDocument('copy', 'Doc 0', copy)]);
     const found = await store.search({ text: 'rotate token settings', limit: 5 });
     expect(found.map((h) => h.chunk.id)).toEqual(expect.arrayContaining(['d0#0', 'copy#0']));
     const { passages } = await new Retriever(store, embedder).retrieve({
