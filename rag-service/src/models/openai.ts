@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { ChatModel } from './chat-model.js';
 import { embeddingDimensions } from './dimensions.js';
 import type { Embedder } from './embedder.js';
+import { keepAliveFetch } from './keep-alive-fetch.js';
 import { LangChainChatModel, LangChainEmbedder } from './langchain.js';
 
 /** OpenAI, or any server that speaks its API (Ollama, vLLM, LM Studio, Azure's v1 endpoint) at OPENAI_BASE_URL. */
@@ -15,7 +16,7 @@ export function openAIChatModel(config: Config): ChatModel {
       apiKey,
       temperature: 0.1,
       maxRetries: 0, // retries live in one place, ours, which honours Retry-After and the request budget
-      configuration: baseUrl ? { baseURL: baseUrl } : undefined,
+      configuration: { ...(baseUrl ? { baseURL: baseUrl } : {}), fetch: keepAliveFetch },
     }),
   );
 }
@@ -29,7 +30,7 @@ export async function openAIEmbedder(config: Config): Promise<Embedder> {
     apiKey,
     batchSize: OPENAI_EMBEDDING_BATCH,
     maxRetries: 0,
-    configuration: baseUrl ? { baseURL: baseUrl } : undefined,
+    configuration: { ...(baseUrl ? { baseURL: baseUrl } : {}), fetch: keepAliveFetch },
   });
   const id = `openai:${embeddingModel}`;
   return new LangChainEmbedder(
