@@ -1,3 +1,4 @@
+import { keepAliveFetch } from '../models/keep-alive-fetch.js';
 import { percentile } from './stats.js';
 
 export interface FirstTokenFigures {
@@ -20,7 +21,7 @@ export async function firstTokenLatency(
   const times: number[] = [];
   for (let i = 0; i < requests; i++) {
     const t0 = performance.now();
-    const res = await fetch(url, {
+    const res = await keepAliveFetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
       body: JSON.stringify({ message: questions[i % questions.length] }),
