@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import type { Table as ArrowTable } from 'apache-arrow';
 import type { DocumentSource } from '@kb/contracts';
 import { reciprocalRankFusion } from '../retrieval/fusion.js';
 import { ChunkCache } from './chunk-cache.js';
@@ -227,8 +228,8 @@ export class EmbeddedStore implements VectorStore {
     if (!text.trim()) return [];
     let q = this.chunks.query().fullTextSearch(text, { columns: 'content' }).select(['_score']).withRowId();
     if (where) q = q.where(where);
-    const rows = await q.limit(limit).toArray();
-    return rows.map((r: Record<string, unknown>) => ({ rowId: r._rowid as bigint, score: Number(r._score) }));
+    const { rowIds, values } = await rankColumns(q.limit(limit), '_score');
+    return rowIds.map((rowId, i) => ({ rowId, score: values[i]! }));
   }
 
   private async denseRanks(vector: number[], limit: number, where: string | undefined): Promise<RowRank[]> {
@@ -244,10 +245,10 @@ export class EmbeddedStore implements VectorStore {
     if (this.vectorIndexType && this.vectorIndexType !== VECTOR_INDEX_TYPE)
       q = q.ef(Math.max(limit * 4, 100)).refineFactor(4);
     if (where) q = q.where(where);
-    const rows = await q.limit(limit).toArray();
-    return rows.map((r: Record<string, unknown>) => {
-      const similarity = 1 - Number(r._distance);
-      return { rowId: r._rowid as bigint, score: similarity, similarity };
+    const { rowIds, values } = await rankColumns(q.limit(limit), '_distance');
+    return rowIds.map((rowId, i) => {
+      const similarity = 1 - values[i]!;
+      return { rowId, score: similarity, similarity };
     });
   }
 
@@ -380,6 +381,23 @@ export class EmbeddedStore implements VectorStore {
 }
 
 /** A search result before its row is read: LanceDB's row id, the list's score, the cosine similarity if dense. */
+/**
+ * A search's row ids and one score column, read column by column from its Arrow result: `toArray()` would
+ * build a row object behind a proxy for each hit only for two of its fields to be read back.
+ */
+async function rankColumns(
+  query: { toArrow(): Promise<ArrowTable> },
+  scoreColumn: '_score' | '_distance',
+): Promise<{ rowIds: bigint[]; values: ArrayLike<number> }> {
+  const table = await query.toArrow();
+  if (table.numRows === 0) return { rowIds: [], values: [] };
+  const ids = table.getChild('_rowid')?.toArray() as BigUint64Array | undefined;
+  const values = (table.getChild(scoreColumn)?.toArray() as Float32Array | undefined) ?? new Float32Array(0);
+  if (!ids || ids.length !== values.length)
+    throw new Error(`a search returned no ${scoreColumn} for its rows`);
+  return { rowIds: Array.from(ids), values };
+}
+
 interface RowRank {
   rowId: bigint;
   score: number;
