@@ -4,14 +4,14 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 
 /**
- * `fetch` for the model clients' calls, over node:http with keep-alive sockets.
+ * `fetch` for the model clients' calls (and the bench's load generator), over node:http with keep-alive
+ * sockets.
  *
- * Why not Node's own fetch: every response it returns is registered with a FinalizationRegistry, which
- * V8's young-generation collector treats as a strong reference, so each call's request, response and
- * stream objects outlive two collections and are promoted to the old generation — on a chat that makes
- * two model calls that is most of what every pause copies (measured: a loop of fetches promotes ~3 MB per
- * scavenge and pauses 4–5 ms; the same loop over node:http promotes nothing and pauses 0.3 ms), and it
- * costs 0.4 ms of CPU a call against 0.17 ms here.
+ * Why not Node's own fetch (undici, in Node 20): in a loop of small JSON calls it took 0.41 ms of CPU a
+ * call against 0.17 ms here, and its objects outlived young-generation collections — about 3 MB promoted
+ * to the old generation per scavenge and 4–5 ms pauses, against nothing promoted and 0.3 ms here. With
+ * both model calls of a chat on this transport the service answers ~1.5× the chats per second at
+ * concurrency 16 and runs half as many full collections (docs/benchmarks.md).
  *
  * It covers what the OpenAI SDK sends — string or byte bodies to http(s) URLs, an abort signal — and
  * hands anything else (Request objects, form or stream bodies, other protocols, redirects to follow)
