@@ -74,29 +74,31 @@ describe('one writer per embedded index', () => {
   });
 });
 
-describe('chunks held in memory', () => {
-  const chunkOf = (docId: string, ordinal: number, text: string) => ({
-    id: `${docId}#${ordinal}`,
-    docId,
-    ordinal,
+/** A one-source document of plain chunks, without vectors. */
+const chunkOf = (docId: string, ordinal: number, text: string) => ({
+  id: `${docId}#${ordinal}`,
+  docId,
+  ordinal,
+  source: 'files' as const,
+  title: docId,
+  headingPath: [docId],
+  url: `${docId}.md`,
+  text,
+});
+const write = (docId: string, texts: string[]) => ({
+  record: {
+    id: docId,
     source: 'files' as const,
     title: docId,
-    headingPath: [docId],
     url: `${docId}.md`,
-    text,
-  });
-  const write = (docId: string, texts: string[]) => ({
-    record: {
-      id: docId,
-      source: 'files' as const,
-      title: docId,
-      url: `${docId}.md`,
-      hash: 'h',
-      chunks: texts.length,
-      indexedAt: '',
-    },
-    chunks: texts.map((t, i) => chunkOf(docId, i, t)),
-  });
+    hash: 'h',
+    chunks: texts.length,
+    indexedAt: '',
+  },
+  chunks: texts.map((t, i) => chunkOf(docId, i, t)),
+});
+
+describe('chunks held in memory', () => {
   it('are the ones searches found, kept until their rows are rewritten or compaction moves them', async () => {
     const tmp = await tempDir();
     const store = await EmbeddedStore.open({
@@ -120,6 +122,49 @@ describe('chunks held in memory', () => {
       expect(store.cachedChunks).toBe(0);
       expect(await found('beta')).toEqual(['beta rewritten']);
       expect(store.cachedChunks).toBe(1);
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  });
+});
+
+describe('search indexes', () => {
+  it('are loaded before the first search queries them, and again after an optimize', async () => {
+    const tmp = await tempDir();
+    const store = await EmbeddedStore.open({ dir: tmp.dir, identity: { embeddings: 'none', dimensions: 0 } });
+    // LanceDB races a prewarm against a query loading the same full-text partitions (it then logs an
+    // internal error), so the order is what matters: every prewarm has ended before any query starts.
+    const table = (
+      store as unknown as { chunks: { prewarmIndex(n: string): Promise<void>; query(): unknown } }
+    ).chunks;
+    const events: string[] = [];
+    const prewarm = table.prewarmIndex.bind(table);
+    table.prewarmIndex = async (name) => {
+      events.push('prewarm');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await prewarm(name);
+      events.push('prewarmed');
+    };
+    const query = table.query.bind(table);
+    table.query = () => {
+      events.push('query');
+      return query();
+    };
+    try {
+      await store.replaceDocuments([write('a', ['alpha one']), write('b', ['beta one'])]);
+      await store.optimize();
+      await Promise.all([
+        store.search({ text: 'alpha', limit: 5 }),
+        store.search({ text: 'beta', limit: 5 }),
+      ]);
+      expect(events.slice(0, 2)).toEqual(['prewarm', 'prewarmed']);
+      expect(events.slice(2)).toEqual(['query', 'query']);
+
+      events.length = 0;
+      await store.optimize();
+      expect(await store.search({ text: 'beta', limit: 5 })).toHaveLength(1);
+      expect(events).toEqual(['prewarm', 'prewarmed', 'query']);
     } finally {
       await store.close();
       await tmp.remove();
