@@ -1,8 +1,18 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { once } from 'node:events';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { SERVICE_ROOT } from '../../src/config.js';
 import { keepAliveFetch } from '../../src/models/keep-alive-fetch.js';
+import { tempDir } from '../helpers/temp.js';
+
+const execFileAsync = promisify(execFile);
 
 /** A plain HTTP server; `connections` counts the TCP connections it accepted. */
 async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) {
@@ -195,6 +205,46 @@ describe('keepAliveFetch, the model clients’ transport', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       raw.close();
+    }
+  });
+
+  it('speaks HTTPS: refuses a certificate it cannot verify, trusts one given by NODE_EXTRA_CA_CERTS', async () => {
+    const tls = path.join(SERVICE_ROOT, 'test/fakes/tls');
+    const secure = https.createServer(
+      {
+        key: readFileSync(path.join(tls, 'localhost.key')),
+        cert: readFileSync(path.join(tls, 'localhost.crt')),
+      },
+      (req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ secure: 'encrypted' in req.socket && req.socket.encrypted === true }));
+      },
+    );
+    secure.listen(0, '127.0.0.1');
+    await once(secure, 'listening');
+    const url = `https://127.0.0.1:${(secure.address() as net.AddressInfo).port}/`;
+    try {
+      const refused = await keepAliveFetch(url).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(TypeError);
+      expect(((refused as Error).cause as NodeJS.ErrnoException).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+
+      // How an operator trusts an internal CA (a self-hosted model server): only read at process start.
+      const client = [
+        `import { keepAliveFetch } from ${JSON.stringify(path.join(SERVICE_ROOT, 'src/models/keep-alive-fetch.ts'))};`,
+        `const res = await keepAliveFetch(${JSON.stringify(url)}, { method: 'POST', body: '{}' });`,
+        'console.log(JSON.stringify(await res.json()));',
+      ].join('\n');
+      const tmp = await tempDir();
+      await writeFile(path.join(tmp.dir, 'client.mts'), client);
+      const run = await execFileAsync(
+        path.join(SERVICE_ROOT, 'node_modules/.bin/tsx'),
+        [path.join(tmp.dir, 'client.mts')],
+        { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(tls, 'localhost.crt') } },
+      ).finally(() => tmp.remove());
+      expect(JSON.parse(run.stdout)).toEqual({ secure: true });
+    } finally {
+      secure.closeAllConnections();
+      secure.close();
     }
   });
 
