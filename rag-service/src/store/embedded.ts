@@ -287,8 +287,8 @@ export class EmbeddedStore implements VectorStore {
   /**
    * Loads the search indexes into memory before the first search: their first queries would read them from
    * disk piece by piece (full-text search 2.2 ms instead of 1.4 at first). Only stores that are searched do
-   * this (an ingest run never does). Chunks are not read ahead: reading all of them in cost 170 MB of memory at
-   * 50,000 chunks, and the cache fills with the ones questions use. A failure costs only speed.
+   * this (an ingest run never does). Chunks are not read ahead: reading all of them in cost 170 MB of memory
+   * at 50,000 chunks, and the cache fills with the ones questions use. A failure costs only speed.
    */
   private async warm(): Promise<void> {
     try {
@@ -384,6 +384,12 @@ export class EmbeddedStore implements VectorStore {
 }
 
 /** A search result before its row is read: LanceDB's row id, the list's score, the cosine similarity if dense. */
+interface RowRank {
+  rowId: bigint;
+  score: number;
+  similarity?: number;
+}
+
 /**
  * A search's row ids and one score column, read column by column from its Arrow result: `toArray()` would
  * build a row object behind a proxy for each hit only for two of its fields to be read back.
@@ -399,12 +405,6 @@ async function rankColumns(
   if (!ids || ids.length !== values.length)
     throw new Error(`a search returned no ${scoreColumn} for its rows`);
   return { rowIds: Array.from(ids), values };
-}
-
-interface RowRank {
-  rowId: bigint;
-  score: number;
-  similarity?: number;
 }
 
 /** Reciprocal rank fusion of the lexical and dense lists; the similarity comes from the dense one. */
