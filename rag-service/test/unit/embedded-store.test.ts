@@ -74,7 +74,7 @@ describe('one writer per embedded index', () => {
   });
 });
 
-/** A one-source document of plain chunks, without vectors. */
+/** A chunk of a plain file, without a vector. */
 const chunkOf = (docId: string, ordinal: number, text: string) => ({
   id: `${docId}#${ordinal}`,
   docId,
@@ -85,6 +85,7 @@ const chunkOf = (docId: string, ordinal: number, text: string) => ({
   url: `${docId}.md`,
   text,
 });
+/** A file document made of such chunks, one per text. */
 const write = (docId: string, texts: string[]) => ({
   record: {
     id: docId,
