@@ -27,6 +27,8 @@ export class ForgeUi {
   /** Every text the page has shown, in order: progress that came and went can still be asserted. */
   readonly seenTexts: string[] = [];
   readonly invocations: { functionKey: string; payload: unknown }[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(
     private readonly handler: ResolverHandler,
@@ -46,25 +48,40 @@ export class ForgeUi {
       return undefined;
     }
     if (cmd === 'invoke') {
-      const { functionKey, payload } = data as { functionKey: string; payload?: unknown };
-      // The bridge serialises payloads as JSON: a function or a Date in one would not survive.
-      const wire = JSON.parse(JSON.stringify(payload ?? {})) as unknown;
-      this.invocations.push({ functionKey, payload: wire });
-      const result = await this.handler(
-        {
-          call: { functionKey, payload: wire },
-          context: {
-            cloudId: 'cloud-1',
-            siteUrl: 'https://example.atlassian.net',
-            extension: this.context.extension,
-          },
-        },
-        { principal: { accountId: this.context.accountId } },
-      );
-      return JSON.parse(JSON.stringify(result)) as unknown;
+      // A closed panel's timers may still fire; their calls never reach a resolver (nor its logging).
+      if (this.closed) return new Promise(() => undefined);
+      const call = this.invoke(data);
+      this.inFlight.add(call);
+      void call.finally(() => this.inFlight.delete(call)).catch(() => undefined);
+      return call;
     }
     if (cmd === 'onError') throw (data as { error: unknown }).error;
     throw new Error(`the test bridge does not serve ${cmd}`);
+  }
+
+  /** Stops serving resolver calls and waits for those under way, so nothing runs after a test file ends. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async invoke(data: unknown): Promise<unknown> {
+    const { functionKey, payload } = data as { functionKey: string; payload?: unknown };
+    // The bridge serialises payloads as JSON: a function or a Date in one would not survive.
+    const wire = JSON.parse(JSON.stringify(payload ?? {})) as unknown;
+    this.invocations.push({ functionKey, payload: wire });
+    const result = await this.handler(
+      {
+        call: { functionKey, payload: wire },
+        context: {
+          cloudId: 'cloud-1',
+          siteUrl: 'https://example.atlassian.net',
+          extension: this.context.extension,
+        },
+      },
+      { principal: { accountId: this.context.accountId } },
+    );
+    return JSON.parse(JSON.stringify(result)) as unknown;
   }
 
   root(): ForgeNode {
@@ -210,6 +227,7 @@ export async function openPanel(
     service,
     runtime,
     async close() {
+      await ui.close();
       runtime.uninstall();
       await service.stop();
     },
