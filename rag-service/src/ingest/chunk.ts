@@ -1,4 +1,6 @@
-import { countTokens, truncateTokens } from '../text/tokens.js';
+import { LONG_PIECE_CHARS } from '../text/bpe.js';
+import { countTokens, partsWithin, truncateTokens, type CountedText } from '../text/tokens.js';
+import { DOCUMENT_LIMITS, DocumentLimitError, type DocumentLimits } from './limits.js';
 import type { StructuredDocument } from './structured.js';
 
 export interface ChunkOptions {
@@ -6,6 +8,8 @@ export interface ChunkOptions {
   maxTokens: number;
   /** Tokens of the previous chunk's tail repeated at the start of the next one in the same section. */
   overlapTokens: number;
+  /** What one document may hold and make (default: `DOCUMENT_LIMITS`). */
+  limits?: Pick<DocumentLimits, 'maxTextChars' | 'maxChunks'>;
 }
 
 export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { maxTokens: 350, overlapTokens: 50 };
@@ -18,35 +22,55 @@ export interface ChunkDraft {
   tokens: number;
 }
 
-interface Piece {
-  text: string;
-  tokens: number;
+/**
+ * The token count of a text short enough to be worth counting against `maxTokens`, or undefined when
+ * it is certainly over: every piece is at least one token per `LONG_PIECE_CHARS` characters, so a text
+ * longer than that many times the budget cannot fit, and is never counted whole.
+ */
+function tokensIfItMayFit(text: string, maxTokens: number): number | undefined {
+  if (text.length > maxTokens * LONG_PIECE_CHARS) return undefined;
+  const tokens = countTokens(text);
+  return tokens <= maxTokens ? tokens : undefined;
 }
 
-/** Splits a block too large for one chunk at line ends, then sentence ends, then hard token limits. */
-function splitOversized(text: string, maxTokens: number): Piece[] {
-  const units = text
-    .split(/(?<=\n)/)
-    .flatMap((line) => (countTokens(line) <= maxTokens ? [line] : line.split(/(?<=[.!?])\s+/)));
-  const pieces: Piece[] = [];
-  let current = '';
-  for (const unit of units) {
-    const candidate = current + (current && !current.endsWith('\n') ? ' ' : '') + unit;
-    if (countTokens(candidate) <= maxTokens) {
-      current = candidate;
+/**
+ * A block too large for one chunk as units that fit: its lines, else a line's sentences, else a sentence
+ * cut between tokens. Lazy, and each unit is counted once, so the work is linear in the block.
+ */
+function* unitsOf(text: string, maxTokens: number): Generator<CountedText & { joiner: string }> {
+  for (const line of text.split(/(?<=\n)/)) {
+    const lineTokens = tokensIfItMayFit(line, maxTokens);
+    if (lineTokens !== undefined) {
+      yield { text: line, tokens: lineTokens, joiner: '' };
       continue;
     }
-    if (current) pieces.push({ text: current.trim(), tokens: countTokens(current) });
-    let rest = unit;
-    while (countTokens(rest) > maxTokens) {
-      const head = truncateTokens(rest, maxTokens);
-      pieces.push({ text: head.trim(), tokens: maxTokens });
-      rest = rest.slice(head.length);
+    for (const sentence of line.split(/(?<=[.!?])\s+/)) {
+      const tokens = tokensIfItMayFit(sentence, maxTokens);
+      if (tokens !== undefined) yield { text: sentence, tokens, joiner: ' ' };
+      else for (const part of partsWithin(sentence, maxTokens)) yield { ...part, joiner: '' };
     }
-    current = rest;
   }
-  if (current.trim()) pieces.push({ text: current.trim(), tokens: countTokens(current) });
-  return pieces;
+}
+
+/**
+ * Packs the units of an oversized block into pieces of at most `maxTokens`. Counts are summed, not
+ * re-counted: pieces are encoded one by one by BPE, so a sum is the count of their concatenation, give or
+ * take the one token a joining space can add (kept as a margin).
+ */
+function* splitOversized(text: string, maxTokens: number): Generator<CountedText> {
+  let current = '';
+  let tokens = 0;
+  for (const unit of unitsOf(text, maxTokens)) {
+    const joiner = current && !current.endsWith('\n') ? unit.joiner : '';
+    if (current && tokens + unit.tokens + (joiner ? 1 : 0) > maxTokens) {
+      if (current.trim()) yield { text: current.trim(), tokens };
+      [current, tokens] = [unit.text, unit.tokens];
+      continue;
+    }
+    current += joiner + unit.text;
+    tokens += unit.tokens + (joiner ? 1 : 0);
+  }
+  if (current.trim()) yield { text: current.trim(), tokens };
 }
 
 /** The tail of a chunk to repeat as overlap: whole sentences where possible, at most `budget` tokens. */
@@ -62,14 +86,21 @@ function overlapTail(text: string, budget: number): string {
   return tail || truncateTokens(text, budget, 'end').trim();
 }
 
+const figure = (n: number) => n.toLocaleString('en-US');
+
 /**
- * Heading-aware chunking: a chunk never spans two sections, keeps blocks (tables, code, lists) whole
- * when they fit, and carries the heading path it sits under so every chunk can be cited on its own.
+ * Heading-aware chunking as steps: a chunk never spans two sections, keeps blocks (tables, code, lists)
+ * whole when they fit, and carries the heading path it sits under so every chunk can be cited on its own.
+ * It yields after each block and each piece of an oversized one, so a caller can run it in slices.
  */
-export function chunkDocument(
-  doc: StructuredDocument,
-  options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
-): ChunkDraft[] {
+function* chunkSteps(doc: StructuredDocument, options: ChunkOptions): Generator<void, ChunkDraft[]> {
+  const { maxTextChars, maxChunks } = options.limits ?? DOCUMENT_LIMITS;
+  const textChars = doc.blocks.reduce((n, b) => n + b.text.length, 0);
+  if (textChars > maxTextChars) {
+    throw new DocumentLimitError(
+      `the document holds ${figure(textChars)} characters of text; at most ${figure(maxTextChars)} are indexed`,
+    );
+  }
   const chunks: ChunkDraft[] = [];
   const path: { level: number; text: string; anchor?: string }[] = [];
   let parts: string[] = [];
@@ -77,23 +108,27 @@ export function chunkDocument(
   let carried = false; // the current chunk holds only overlap from its predecessor
 
   const emit = () => {
-    if (parts.length && !carried) {
-      const text = parts.join('\n\n');
-      chunks.push({
-        ordinal: chunks.length,
-        headingPath: path.map((h) => h.text),
-        anchor: path.at(-1)?.anchor,
-        text,
-        tokens: countTokens(text),
-      });
+    if (!parts.length || carried) return;
+    if (chunks.length >= maxChunks) {
+      throw new DocumentLimitError(
+        `the document makes more than ${figure(maxChunks)} chunks, the most one document may have`,
+      );
     }
+    const text = parts.join('\n\n');
+    chunks.push({
+      ordinal: chunks.length,
+      headingPath: path.map((h) => h.text),
+      anchor: path.at(-1)?.anchor,
+      text,
+      tokens: countTokens(text),
+    });
   };
   const startFresh = () => {
     parts = [];
     tokens = 0;
     carried = false;
   };
-  const add = (piece: Piece) => {
+  const add = (piece: CountedText) => {
     if (tokens + piece.tokens > options.maxTokens && parts.length && !carried) {
       emit();
       const tail = overlapTail(
@@ -112,6 +147,7 @@ export function chunkDocument(
   };
 
   for (const block of doc.blocks) {
+    yield;
     if (block.kind === 'heading') {
       emit();
       startFresh();
@@ -119,10 +155,51 @@ export function chunkDocument(
       path.push({ level: block.level, text: block.text, anchor: block.anchor });
       continue;
     }
-    const blockTokens = countTokens(block.text);
-    if (blockTokens <= options.maxTokens) add({ text: block.text, tokens: blockTokens });
-    else splitOversized(block.text, options.maxTokens).forEach(add);
+    const blockTokens = tokensIfItMayFit(block.text, options.maxTokens);
+    if (blockTokens !== undefined) {
+      add({ text: block.text, tokens: blockTokens });
+      continue;
+    }
+    for (const piece of splitOversized(block.text, options.maxTokens)) {
+      add(piece);
+      yield;
+    }
   }
   emit();
   return chunks;
+}
+
+/** Chunks a document at once (pure; for small documents and tests). */
+export function chunkDocument(
+  doc: StructuredDocument,
+  options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+): ChunkDraft[] {
+  const steps = chunkSteps(doc, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** How long chunking may hold the event loop before it lets other work (health checks, chats) run. */
+const SLICE_MS = 10;
+
+/**
+ * Chunks a document in slices of at most about `SLICE_MS` of work, yielding to the event loop between
+ * them: a 10 MB document takes its seconds without stalling a single request.
+ */
+export async function chunkDocumentInSlices(
+  doc: StructuredDocument,
+  options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+): Promise<ChunkDraft[]> {
+  const steps = chunkSteps(doc, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }

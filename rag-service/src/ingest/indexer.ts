@@ -2,7 +2,13 @@ import type { DocumentSource } from '@kb/contracts';
 import { embedAll, type Embedder } from '../models/embedder.js';
 import type { HealthTracker } from '../models/resilient.js';
 import type { DocumentRecord, StoredChunk, VectorStore } from '../store/vector-store.js';
-import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk.js';
+import {
+  chunkDocument,
+  chunkDocumentInSlices,
+  DEFAULT_CHUNK_OPTIONS,
+  type ChunkDraft,
+  type ChunkOptions,
+} from './chunk.js';
 import { indexedContent } from '../store/lance-rows.js';
 import type { LoadedDocument } from './sources/source.js';
 
@@ -17,8 +23,12 @@ export function chunksOf(
   doc: IndexableDocument,
   options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
 ): StoredChunk[] {
+  return storedChunks(doc, chunkDocument(doc.loaded.structured, options));
+}
+
+function storedChunks(doc: IndexableDocument, drafts: ChunkDraft[]): StoredChunk[] {
   const { loaded } = doc;
-  return chunkDocument(loaded.structured, options).map((draft) => ({
+  return drafts.map((draft) => ({
     id: `${doc.id}#${draft.ordinal}`,
     docId: doc.id,
     ordinal: draft.ordinal,
@@ -51,8 +61,9 @@ export class Indexer {
     return this.embedder ? this.embedder.maxBatchSize * 4 : 256;
   }
 
-  chunk(doc: IndexableDocument): StoredChunk[] {
-    return chunksOf(doc, this.chunkOptions);
+  /** The document's chunks, cut in slices of work so a large document never stalls the service. */
+  async chunk(doc: IndexableDocument): Promise<StoredChunk[]> {
+    return storedChunks(doc, await chunkDocumentInSlices(doc.loaded.structured, this.chunkOptions));
   }
 
   /** A writer that embeds in whole batches across documents and writes each document once it is embedded. */

@@ -1,4 +1,5 @@
-import { chunkDocument } from '../../src/ingest/chunk.js';
+import { chunkDocument, chunkDocumentInSlices } from '../../src/ingest/chunk.js';
+import { DocumentLimitError } from '../../src/ingest/limits.js';
 import type { StructuredDocument } from '../../src/ingest/structured.js';
 import { countTokens } from '../../src/text/tokens.js';
 
@@ -84,5 +85,59 @@ describe('chunkDocument', () => {
 
   it('makes no chunk of a document without text', () => {
     expect(chunkDocument({ title: 't', blocks: [{ kind: 'heading', level: 1, text: 'Empty' }] })).toEqual([]);
+  });
+
+  it('cuts a 10 MB run in linear time: every part within the budget, nothing lost', () => {
+    const run = 'a'.repeat(10_000_000);
+    const chunks = chunkDocument(
+      { title: 't', blocks: [{ kind: 'text', text: run }] },
+      { maxTokens: 350, overlapTokens: 0 },
+    );
+    expect(chunks.length).toBe(Math.ceil(run.length / 700));
+    expect(chunks.every((c) => c.tokens <= 350)).toBe(true);
+    // Compared as a boolean: a failing diff of 10 MB would bury the report.
+    expect(chunks.map((c) => c.text).join('') === run).toBe(true);
+  });
+
+  it('refuses a document past its limits, naming the limit', () => {
+    const blocks = Array.from({ length: 30 }, (_, i) => ({ kind: 'text' as const, text: sentence(i) }));
+    const options = { maxTokens: 20, overlapTokens: 0 };
+    const chars = blocks.reduce((n, b) => n + b.text.length, 0);
+    expect(() =>
+      chunkDocument({ title: 't', blocks }, { ...options, limits: { maxTextChars: 1000, maxChunks: 100 } }),
+    ).toThrow(
+      new DocumentLimitError(
+        `the document holds ${chars.toLocaleString('en-US')} characters of text; at most 1,000 are indexed`,
+      ),
+    );
+    expect(() =>
+      chunkDocument({ title: 't', blocks }, { ...options, limits: { maxTextChars: 10_000, maxChunks: 29 } }),
+    ).toThrow(/more than 29 chunks/);
+    expect(
+      chunkDocument({ title: 't', blocks }, { ...options, limits: { maxTextChars: chars, maxChunks: 30 } }),
+    ).toHaveLength(30);
+  });
+});
+
+describe('chunkDocumentInSlices', () => {
+  it('makes the same chunks as chunkDocument while letting the event loop run between slices', async () => {
+    const paragraph = Array.from({ length: 40 }, (_, i) => sentence(i)).join(' ');
+    const doc = {
+      title: 't',
+      blocks: Array.from({ length: 300 }, (_, i) =>
+        i % 10
+          ? { kind: 'text' as const, text: paragraph }
+          : { kind: 'heading' as const, level: 2, text: `Part ${i}` },
+      ),
+    };
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    try {
+      const sliced = await chunkDocumentInSlices(doc);
+      expect(turns).toBeGreaterThan(0);
+      expect(sliced).toEqual(chunkDocument(doc));
+    } finally {
+      clearInterval(ticking);
+    }
   });
 });
