@@ -11,9 +11,8 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 const external = Object.keys(pkg.dependencies).filter((name) => !name.startsWith('@kb/'));
 
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -21,10 +20,21 @@ await build({
   target: 'node20',
   sourcemap: true,
   external: external.flatMap((name) => [name, `${name}/*`]),
+  logLevel: 'info',
+};
+await build({
+  ...common,
+  entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
   // Bundled CommonJS helpers may call require(); ESM output needs it defined.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
-  logLevel: 'info',
+});
+// The PDF reader's worker thread: src/ingest/convert/pdf.ts starts it from `new URL('./pdf-worker.mjs',
+// import.meta.url)`, which in the bundle is dist/ beside main.js and cli.js. Same name, same folder.
+await build({
+  ...common,
+  entryPoints: { 'pdf-worker': 'src/ingest/convert/pdf-worker.mjs' },
+  outExtension: { '.js': '.mjs' },
 });
 await cp(path.join(root, 'src/web/public'), path.join(root, 'dist/public'), { recursive: true });

@@ -31,6 +31,19 @@ export const JobProgress = z
   .meta({ id: 'JobProgress' });
 export type JobProgress = z.infer<typeof JobProgress>;
 
+/** How many document failures a job keeps; `progress.failed` still counts every one. */
+export const JOB_FAILURES_KEPT = 20;
+
+/** A document a sync could not read, convert, chunk or index, and why. */
+export const DocumentFailure = z
+  .object({
+    /** The document's id, e.g. `file:guides/manual.pdf`. */
+    document: z.string(),
+    reason: z.string(),
+  })
+  .meta({ id: 'DocumentFailure' });
+export type DocumentFailure = z.infer<typeof DocumentFailure>;
+
 export const Job = z
   .object({
     id: z.string(),
@@ -42,6 +55,8 @@ export const Job = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     error: z.string().nullable(),
+    /** The first documents that failed (at most JOB_FAILURES_KEPT), each with its reason. */
+    failures: z.array(DocumentFailure).max(JOB_FAILURES_KEPT).optional(),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;

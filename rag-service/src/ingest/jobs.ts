@@ -1,19 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { emptyProgress, type Job, type JobProgress, type SyncSource } from '@kb/contracts';
+import {
+  emptyProgress,
+  JOB_FAILURES_KEPT,
+  type DocumentFailure,
+  type Job,
+  type JobProgress,
+  type SyncSource,
+} from '@kb/contracts';
 import type { Logger } from 'pino';
 import { AppError, conflict, notFound } from '../errors.js';
+
+/** What a runner reports: the job's figures and, when it has any, the documents that failed so far. */
+export type JobReport = JobProgress & { failures?: DocumentFailure[] };
 
 export interface JobRun {
   full: boolean;
   spaceKeys: string[];
   signal: AbortSignal;
-  onProgress: (progress: JobProgress) => void;
+  onProgress: (report: JobReport) => void;
 }
 
-/** Runs one sync of a source; resolves with the final progress, throws when the sync failed. */
-export type JobRunner = (run: JobRun) => Promise<JobProgress>;
+/** Runs one sync of a source; resolves with the final report, throws when the sync failed. */
+export type JobRunner = (run: JobRun) => Promise<JobReport>;
+
+/** Puts a runner's report on the job: the figures in `progress`, the failures (bounded) beside them. */
+function record(job: Job, { failures, ...progress }: JobReport): void {
+  job.progress = progress;
+  if (failures) job.failures = failures.slice(0, JOB_FAILURES_KEPT);
+}
 
 const HISTORY_LIMIT = 50;
 const PROGRESS_SAVE_INTERVAL_MS = 1000;
@@ -96,6 +112,7 @@ export class JobRegistry {
       startedAt: new Date().toISOString(),
       finishedAt: null,
       error: null,
+      failures: [],
     };
     this.jobs.unshift(job);
     this.jobs.splice(HISTORY_LIMIT);
@@ -108,13 +125,13 @@ export class JobRegistry {
       full: job.full,
       spaceKeys: job.spaceKeys,
       signal: controller.signal,
-      onProgress: (p) => {
-        job.progress = p;
+      onProgress: (report) => {
+        record(job, report);
         if (Date.now() - this.lastProgressSave > PROGRESS_SAVE_INTERVAL_MS) this.save();
       },
     })
-      .then((progress) => {
-        job.progress = progress;
+      .then((report) => {
+        record(job, report);
         job.state = controller.signal.aborted ? 'cancelled' : 'succeeded';
       })
       .catch((err: unknown) => {

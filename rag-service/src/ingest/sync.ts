@@ -1,4 +1,4 @@
-import { emptyProgress, type JobProgress } from '@kb/contracts';
+import { emptyProgress, JOB_FAILURES_KEPT, type DocumentFailure, type JobProgress } from '@kb/contracts';
 import type { Logger } from 'pino';
 import type { DocumentRecord, VectorStore } from '../store/vector-store.js';
 import { addProgress } from './progress.js';
@@ -14,8 +14,20 @@ export interface SyncOptions {
   /** Largest share of a space (or of the source) one incremental run may remove before it stops instead. */
   maxDeleteShare?: number;
   signal?: AbortSignal;
-  onProgress?: (progress: JobProgress) => void;
+  onProgress?: (report: SyncReport) => void;
   log?: Logger;
+}
+
+/** A sync's figures and, beside them, the first documents that failed (at most JOB_FAILURES_KEPT), each with why. */
+export interface SyncReport extends JobProgress {
+  failures: DocumentFailure[];
+}
+
+/** A reason short enough to keep in a job, whatever an upstream error carried. */
+const REASON_MAX_CHARS = 500;
+
+function keepFailures(...lists: DocumentFailure[][]): DocumentFailure[] {
+  return lists.flat().slice(0, JOB_FAILURES_KEPT);
 }
 
 export const DEFAULT_MAX_DELETE_SHARE = 0.5;
@@ -46,10 +58,15 @@ function guardMassDeletion(known: DocumentRecord[], gone: DocumentRecord[], maxS
  * skipped without any embedding call, and documents gone from the complete listing are removed.
  * Idempotent: running it twice in a row changes nothing the second time.
  */
-export async function syncSource(options: SyncOptions): Promise<JobProgress> {
+export async function syncSource(options: SyncOptions): Promise<SyncReport> {
   const { source, store, indexer, signal, log } = options;
   const progress = emptyProgress();
-  const report = () => options.onProgress?.({ ...progress });
+  const failures: DocumentFailure[] = [];
+  const fail = (document: string, reason: string) => {
+    if (failures.length < JOB_FAILURES_KEPT)
+      failures.push({ document, reason: reason.slice(0, REASON_MAX_CHARS) });
+  };
+  const report = () => options.onProgress?.({ ...progress, failures: [...failures] });
 
   const items = await source.list(signal);
   progress.discovered = items.length;
@@ -69,6 +86,7 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
     progress.processed += outcome.written.length + outcome.failed.length;
     progress.chunks += outcome.chunks;
     if (outcome.error) {
+      for (const doc of outcome.failed) fail(doc.id, `could not be indexed: ${outcome.error.message}`);
       log?.warn(
         { err: outcome.error.message, documents: outcome.failed.map((d) => d.id) },
         'indexing failed',
@@ -91,12 +109,14 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
         hash: item.hash,
         loaded: await item.load(signal),
       };
-      writer.add(doc, indexer.chunk(doc));
+      writer.add(doc, await indexer.chunk(doc));
     } catch (err) {
       if (signal?.aborted) throw err;
       progress.failed++;
       progress.processed++;
+      fail(item.id, (err as Error).message);
       log?.warn({ document: item.id, err: (err as Error).message }, 'document could not be read');
+      report();
       continue;
     }
     if (writer.pendingChunks >= indexer.batchChunks) account(await writer.flush(false));
@@ -108,30 +128,34 @@ export async function syncSource(options: SyncOptions): Promise<JobProgress> {
   progress.deleted += gone.length;
   report();
   await store.optimize();
-  return progress;
+  return { ...progress, failures };
 }
 
 export interface SyncAllOptions extends Omit<SyncOptions, 'source' | 'onProgress'> {
-  onProgress?: (progress: JobProgress) => void;
+  onProgress?: (report: SyncReport) => void;
   /** Called after each source with its own figures (metrics use it). */
   onSourceDone?: (source: DocumentSourceAdapter, progress: JobProgress) => void;
 }
 
-/** Syncs several sources one after the other, reporting progress summed over all of them. */
+/** Syncs several sources one after the other, reporting progress summed (and failures gathered) over all of them. */
 export async function syncSources(
   sources: readonly DocumentSourceAdapter[],
   options: SyncAllOptions,
-): Promise<JobProgress> {
+): Promise<SyncReport> {
   let total = addProgress(undefined, undefined);
+  let failures: DocumentFailure[] = [];
   for (const source of sources) {
     const before = total;
-    const progress = await syncSource({
+    const earlier = failures;
+    const report = await syncSource({
       ...options,
       source,
-      onProgress: (p) => options.onProgress?.(addProgress(before, p)),
+      onProgress: (r) =>
+        options.onProgress?.({ ...addProgress(before, r), failures: keepFailures(earlier, r.failures) }),
     });
-    total = addProgress(before, progress);
-    options.onSourceDone?.(source, progress);
+    total = addProgress(before, report);
+    failures = keepFailures(earlier, report.failures);
+    options.onSourceDone?.(source, report);
   }
-  return total;
+  return { ...total, failures };
 }
