@@ -7,15 +7,29 @@ import {
   type ConfluenceVisibility,
 } from './confluence-visibility.js';
 import type { DecisionCache } from './decision-cache.js';
+import { siteApiOf } from './site-api.js';
 
 /** Who is asking, as far as deciding what of Confluence they may see goes. */
 export type Viewer =
-  /** No user identity (an API key, or the loopback mode without credentials): the operator's policy. */
-  | { kind: 'operator'; confluenceSpaces: 'all' | readonly string[] }
-  /** A Forge call with the user's token: Confluence decides, page by page. */
-  | { kind: 'confluence-user'; user: ConfluenceUser }
+  /** An API key: no user identity, so the operator's policy for keys (API_KEY_CONFLUENCE_ACCESS). */
+  | { kind: 'api-key'; confluenceSpaces: 'all' | readonly string[] }
+  /** A call without credentials (the open mode): see `AccessPolicy.unauthenticatedSpaces`. */
+  | { kind: 'unauthenticated' }
+  /**
+   * A Forge call with the user's token, for the site API the verified Forge token names (`apiBaseUrl`),
+   * not yet checked: Confluence decides, page by page, if that is a place the token may go.
+   */
+  | { kind: 'forge-user'; apiBaseUrl: string; account: string; token: string }
   /** A Forge call whose user cannot be checked: no Confluence content at all. */
   | { kind: 'unidentified'; reason: string };
+
+/** The operator's side of access: set once, from the configuration. */
+export interface AccessPolicy {
+  /** What calls without credentials see of Confluence: every space, or only these (none when empty). */
+  unauthenticatedSpaces: 'all' | readonly string[];
+  /** Origins whose site APIs may receive a user's token (Atlassian's gateway, and test servers). */
+  userTokenOrigins: readonly string[];
+}
 
 export interface PageDecisions {
   /** Of the pages asked about, those the viewer may use. */
@@ -48,23 +62,46 @@ export class PageAccess {
   constructor(
     private readonly visibility: ConfluenceVisibility,
     private readonly cache: DecisionCache,
+    private readonly policy: AccessPolicy,
     private readonly log?: Logger,
   ) {}
 
   plan(viewer: Viewer): AccessPlan {
     switch (viewer.kind) {
-      case 'operator':
-        return viewer.confluenceSpaces === 'all'
-          ? {}
-          : { filter: { confluenceSpaces: [...viewer.confluenceSpaces] } };
+      case 'api-key':
+        return spacesPlan(viewer.confluenceSpaces);
+      case 'unauthenticated':
+        return spacesPlan(this.policy.unauthenticatedSpaces);
       case 'unidentified':
         return {
           filter: { confluenceSpaces: [] },
           notice: `Confluence pages were left out of this answer: ${viewer.reason}.`,
         };
-      case 'confluence-user':
-        return { check: { decide: (ids, call) => this.decide(viewer.user, ids, call) } };
+      case 'forge-user':
+        return this.forgeUserPlan(viewer);
     }
+  }
+
+  private forgeUserPlan(viewer: Extract<Viewer, { kind: 'forge-user' }>): AccessPlan {
+    const site = siteApiOf(viewer.apiBaseUrl, this.policy.userTokenOrigins);
+    if (!site) {
+      this.log?.warn(
+        { apiBaseUrl: viewer.apiBaseUrl.slice(0, 200) },
+        'a Forge token named a site API outside the allowed origins; the user token was not sent there',
+      );
+      return this.plan({
+        kind: 'unidentified',
+        reason:
+          'the Forge call named a site this service does not check access with, so I could not check which pages you may view',
+      });
+    }
+    // Decisions are the user's on this site: the same account id on another site is decided anew.
+    const user: ConfluenceUser = {
+      key: `${site.confluenceBase}|${viewer.account}`,
+      apiBaseUrl: site.confluenceBase,
+      token: viewer.token,
+    };
+    return { check: { decide: (ids, call) => this.decide(user, ids, call) } };
   }
 
   private async decide(user: ConfluenceUser, pageIds: readonly string[], call: Call): Promise<PageDecisions> {
@@ -92,4 +129,8 @@ export class PageAccess {
       return { visible, unverified: err.message };
     }
   }
+}
+
+function spacesPlan(spaces: 'all' | readonly string[]): AccessPlan {
+  return spaces === 'all' ? {} : { filter: { confluenceSpaces: [...spaces] } };
 }

@@ -5,6 +5,7 @@ import type { Table as ArrowTable } from 'apache-arrow';
 import type { DocumentSource } from '@kb/contracts';
 import { reciprocalRankFusion } from '../retrieval/fusion.js';
 import { ChunkCache } from './chunk-cache.js';
+import { repairOrphansOnOpen, type StoreLog } from './orphans.js';
 import {
   CHUNK_COLUMNS,
   chunkSchema,
@@ -24,6 +25,7 @@ import {
   type DocumentWrite,
   type StoredChunk,
   type IndexIdentity,
+  type OrphanRepair,
   type RetrievedChunk,
   type SearchHit,
   type SearchQuery,
@@ -67,8 +69,10 @@ export interface EmbeddedStoreOptions {
   identity: IndexIdentity;
   /** Drop whatever index is there and start empty (a full reindex with a new embedder). */
   reset?: boolean;
-  /** Open for reading only (a copy to Qdrant): takes no writer lock. */
+  /** Open for reading only (a copy to Qdrant): takes no writer lock, repairs nothing. */
   readOnly?: boolean;
+  /** Told what the repair on opening removed. */
+  log?: StoreLog;
 }
 
 /**
@@ -106,12 +110,21 @@ export class EmbeddedStore implements VectorStore {
     const lock = options.readOnly
       ? undefined
       : await WriteLock.acquire(path.join(dir, LOCK_FILE), process.argv.slice(1).join(' '));
+    let store: EmbeddedStore;
     try {
-      return await EmbeddedStore.openLocked(options, lock);
+      store = await EmbeddedStore.openLocked(options, lock);
     } catch (err) {
       await lock?.release();
       throw err;
     }
+    // Only the one writer may repair, and before anything else can write: no write of ours is half done.
+    if (lock && !options.reset) {
+      await repairOrphansOnOpen(store, options.log).catch(async (err: unknown) => {
+        await store.close();
+        throw err;
+      });
+    }
+    return store;
   }
 
   private static async openLocked(
@@ -191,6 +204,34 @@ export class EmbeddedStore implements VectorStore {
         await this.documents.delete(`id IN (${list})`);
       }
       this.cache.forgetDocuments(new Set(ids));
+    });
+  }
+
+  /** Queued like every write, so it never runs between the two steps of a `replaceDocuments`. */
+  removeOrphanChunks(): Promise<OrphanRepair> {
+    return this.writes.run(async () => {
+      const recorded = new Set<string>();
+      for (const row of (await this.documents.query().select(['id']).toArray()) as { id: unknown }[])
+        recorded.add(String(row.id));
+      // One column of every chunk, read as Arrow: no row objects for what is mostly a no-op.
+      const docIds = (await this.chunks.query().select(['docId']).toArrow()).getChild('docId');
+      const orphans = new Map<string, number>();
+      for (const docId of docIds ?? []) {
+        const id = String(docId);
+        if (!recorded.has(id)) orphans.set(id, (orphans.get(id) ?? 0) + 1);
+      }
+      const ids = [...orphans.keys()];
+      for (let i = 0; i < ids.length; i += PREDICATE_BATCH) {
+        const list = ids
+          .slice(i, i + PREDICATE_BATCH)
+          .map(literal)
+          .join(', ');
+        await this.chunks.delete(`docId IN (${list})`);
+      }
+      this.cache.forgetDocuments(new Set(ids));
+      let chunks = 0;
+      for (const n of orphans.values()) chunks += n;
+      return { documents: ids.length, chunks };
     });
   }
 

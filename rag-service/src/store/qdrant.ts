@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { DocumentSource } from '@kb/contracts';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { withRetry, type RetryPolicy } from '../models/retry.js';
 import { documentSparseVector, querySparseVector } from '../text/sparse.js';
 import { lexicalContent } from './lance-rows.js';
 import { pointId } from './point-id.js';
+import { repairOrphansOnOpen, type StoreLog } from './orphans.js';
 import { qdrantFilter, staleChunksFilter } from './qdrant-filter.js';
 import { summarize } from './stats.js';
 import {
@@ -11,6 +13,7 @@ import {
   type DocumentRecord,
   type DocumentWrite,
   type IndexIdentity,
+  type OrphanRepair,
   type RetrievedChunk,
   type SearchHit,
   type SearchQuery,
@@ -25,6 +28,10 @@ const LEXICAL = 'lexical';
 const SCHEMA_VERSION = 1;
 const UPSERT_BATCH = 256;
 const SCROLL_PAGE = 512;
+/** Points per page when only their document id is read (the orphan scan). */
+const ID_SCAN_PAGE = 2048;
+/** A record's hash while its chunks are being written: matches no content, so a sync redoes it. */
+const PENDING_HASH = '';
 /** Fields filtered on: indexed, so filtering stays fast on large collections. */
 const KEYWORD_FIELDS = ['source', 'spaceKey', 'pageId', 'docId'];
 const RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 3000 };
@@ -37,10 +44,15 @@ export interface QdrantStoreOptions {
   reset?: boolean;
   /** Per-request timeout in ms. */
   timeoutMs?: number;
+  /** Told what the repair on opening removed. */
+  log?: StoreLog;
 }
 
-/** A point's payload: the stored chunk, its id kept as `chunkId` (Qdrant point ids are UUIDs), no vector. */
-type ChunkPayload = Omit<StoredChunk, 'id' | 'vector'> & { chunkId: string };
+/**
+ * A point's payload: the stored chunk, its id kept as `chunkId` (Qdrant point ids are UUIDs), no vector,
+ * and which `replaceDocuments` call wrote it (`writeId`), so a repair never deletes a newer write's points.
+ */
+type ChunkPayload = Omit<StoredChunk, 'id' | 'vector'> & { chunkId: string; writeId: string };
 
 function chunkOf(payload: Record<string, unknown> | null | undefined): RetrievedChunk {
   const p = (payload ?? {}) as Partial<ChunkPayload>;
@@ -94,6 +106,7 @@ export class QdrantStore implements VectorStore {
       options.identity.dimensions,
     );
     await store.bootstrap(options.identity, options.reset ?? false);
+    if (!options.reset) await repairOrphansOnOpen(store, options.log);
     return store;
   }
 
@@ -164,7 +177,7 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private point(chunk: StoredChunk): Schemas['PointStruct'] {
+  private point(chunk: StoredChunk, writeId: string): Schemas['PointStruct'] {
     const vector: Record<string, unknown> = { [LEXICAL]: documentSparseVector(lexicalContent(chunk)) };
     if (this.dimensions > 0) {
       if (chunk.vector?.length !== this.dimensions)
@@ -173,6 +186,7 @@ export class QdrantStore implements VectorStore {
     }
     const payload: ChunkPayload = {
       chunkId: chunk.id,
+      writeId,
       docId: chunk.docId,
       ordinal: chunk.ordinal,
       source: chunk.source,
@@ -193,7 +207,20 @@ export class QdrantStore implements VectorStore {
   async replaceDocuments(batch: readonly DocumentWrite[]): Promise<void> {
     if (!batch.length) return;
     // Points are built first: a bad chunk fails the batch before anything is written.
-    const points = batch.flatMap((w) => w.chunks.map((c) => this.point(c)));
+    const writeId = randomUUID();
+    const points = batch.flatMap((w) => w.chunks.map((c) => this.point(c, writeId)));
+    const records = (hash?: string) =>
+      batch.map((w) => ({
+        id: pointId(`document:${w.record.id}`),
+        vector: {},
+        payload: { ...w.record, chunks: w.chunks.length, ...(hash === undefined ? {} : { hash }) },
+      }));
+    // A pending record goes first: other instances share this collection, and a chunk must never be
+    // without a record, or their orphan repair would take it for the leftover of a crash. Cut short
+    // after this, the record's hash matches nothing, so the next sync redoes the document (or removes it).
+    await this.call('upsert documents', () =>
+      this.client.upsert(this.documents, { wait: true, points: records(PENDING_HASH) }),
+    );
     for (let i = 0; i < points.length; i += UPSERT_BATCH) {
       const slice = points.slice(i, i + UPSERT_BATCH);
       await this.call('upsert', () => this.client.upsert(this.collection, { wait: true, points: slice }));
@@ -205,15 +232,65 @@ export class QdrantStore implements VectorStore {
         filter: staleChunksFilter(batch.map((w) => ({ id: w.record.id, chunks: w.chunks.length }))),
       }),
     );
-    // Records go last: until one is written, the next sync sees the old hash and redoes that document.
-    const records = batch.map((w) => ({
-      id: pointId(`document:${w.record.id}`),
-      vector: {},
-      payload: { ...w.record, chunks: w.chunks.length },
-    }));
+    // The real hash goes last: until it is written, the next sync redoes the document.
     await this.call('upsert documents', () =>
-      this.client.upsert(this.documents, { wait: true, points: records }),
+      this.client.upsert(this.documents, { wait: true, points: records() }),
     );
+  }
+
+  /**
+   * Other instances may be writing while this runs, so a document counts as orphaned only if it still has
+   * no record after its chunks were seen (writers record first), and only the points seen are deleted:
+   * those of the writes seen (`writeId`), or written before write ids existed.
+   */
+  async removeOrphanChunks(): Promise<OrphanRepair> {
+    const recorded = new Set((await this.listDocuments()).map((d) => d.id));
+    const orphans = new Map<string, number>();
+    const writes = new Set<string>();
+    let offset: Schemas['ExtendedPointId'] | undefined;
+    do {
+      const page = await this.call('scroll chunk ids', () =>
+        this.client.scroll(this.collection, {
+          limit: ID_SCAN_PAGE,
+          offset,
+          with_payload: { include: ['docId', 'writeId'] },
+          with_vector: false,
+        }),
+      );
+      for (const p of page.points) {
+        const docId = String(p.payload?.docId);
+        if (recorded.has(docId)) continue;
+        orphans.set(docId, (orphans.get(docId) ?? 0) + 1);
+        if (typeof p.payload?.writeId === 'string') writes.add(p.payload.writeId);
+      }
+      offset = nextOffset(page.next_page_offset);
+    } while (offset !== undefined);
+    if (!orphans.size) return { documents: 0, chunks: 0 };
+
+    const byPoint = new Map([...orphans.keys()].map((id) => [pointId(`document:${id}`), id]));
+    const recordedSince = await this.call('retrieve documents', () =>
+      this.client.retrieve(this.documents, {
+        ids: [...byPoint.keys()],
+        with_payload: false,
+        with_vector: false,
+      }),
+    );
+    for (const p of recordedSince) orphans.delete(byPoint.get(String(p.id)) ?? '');
+    const ids = [...orphans.keys()];
+    const seen: Schemas['Condition'][] = [{ is_empty: { key: 'writeId' } }];
+    if (writes.size) seen.push({ key: 'writeId', match: { any: [...writes] } });
+    for (let i = 0; i < ids.length; i += UPSERT_BATCH) {
+      const slice = ids.slice(i, i + UPSERT_BATCH);
+      await this.call('delete orphan chunks', () =>
+        this.client.delete(this.collection, {
+          wait: true,
+          filter: { must: [{ key: 'docId', match: { any: slice } }], should: seen },
+        }),
+      );
+    }
+    let chunks = 0;
+    for (const n of orphans.values()) chunks += n;
+    return { documents: ids.length, chunks };
   }
 
   async deleteDocuments(ids: readonly string[]): Promise<void> {

@@ -81,6 +81,13 @@ export interface IndexIdentity {
   dimensions: number;
 }
 
+/** What a repair of orphan chunks removed. */
+export interface OrphanRepair {
+  /** Documents that had chunks but no record. */
+  documents: number;
+  chunks: number;
+}
+
 export class IndexMismatchError extends Error {
   override readonly name = 'IndexMismatchError';
 }
@@ -100,6 +107,12 @@ export interface VectorStore {
   replaceDocuments(batch: readonly DocumentWrite[]): Promise<void>;
   /** Removes the documents with all their chunks. */
   deleteDocuments(ids: readonly string[]): Promise<void>;
+  /**
+   * Deletes chunks whose document has no record. A write cut short between its chunks and its record
+   * leaves such chunks; no sync would ever remove them (a sync deletes only documents it has records of),
+   * yet searches would find them. Adapters run it when they open for writing; safe to run any time.
+   */
+  removeOrphanChunks(): Promise<OrphanRepair>;
   listDocuments(source?: DocumentSource): Promise<DocumentRecord[]>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   stats(): Promise<StoreStats>;

@@ -5,12 +5,18 @@ import type {
   StoredChunk,
   VectorStore,
 } from '../../src/store/vector-store.js';
+import type { StoreLog } from '../../src/store/orphans.js';
 import { IndexMismatchError } from '../../src/store/vector-store.js';
 import { HashingEmbedder } from '../fakes/hashing-embedder.js';
 
 /** How a conformance run gets at an adapter: open (again) the same index, and clean up after. */
 export interface StoreHarness {
-  open(identity: IndexIdentity, options?: { reset?: boolean }): Promise<VectorStore>;
+  open(identity: IndexIdentity, options?: { reset?: boolean; log?: StoreLog }): Promise<VectorStore>;
+  /**
+   * Deletes a document's record beneath the port (the store closed), keeping its chunks: what a crash
+   * between writing a document's chunks and its record leaves.
+   */
+  dropRecord(id: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -245,6 +251,28 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       store = await harness.open({ embeddings: 'none', dimensions: 0 });
       expect(ids(await store.search({ text: 'annual leave', limit: 3 }))).toEqual(['holidays#0']);
       expect((await store.stats()).documents).toBe(3);
+    });
+
+    it('removes chunks left without a document record when it opens, and nothing else', async () => {
+      const ghost: DocSpec = {
+        id: 'ghost',
+        title: 'Half written',
+        texts: ['Zeppelin hangar keys.', 'Zeppelin fuel.'],
+      };
+      for (const d of [...DOCS, ghost]) await put(store, d);
+      await store.close();
+      await harness.dropRecord('ghost');
+      const warnings: unknown[] = [];
+      store = await harness.open(
+        { embeddings: 'none', dimensions: 0 },
+        { log: { warn: (fields: unknown) => void warnings.push(fields) } },
+      );
+      expect(await store.search({ text: 'zeppelin', limit: 5 })).toEqual([]);
+      expect(warnings).toEqual([expect.objectContaining({ orphanChunks: 2, orphanDocuments: 1 })]);
+      expect((await store.listDocuments()).map((d) => d.id).sort()).toEqual(['deploy', 'holidays', 'tokens']);
+      expect((await store.stats()).chunks).toBe(5);
+      expect(ids(await store.search({ text: 'annual leave', limit: 3 }))).toEqual(['holidays#0']);
+      expect(await store.removeOrphanChunks()).toEqual({ documents: 0, chunks: 0 });
     });
 
     it('writes and deletes many documents in one batch', async () => {

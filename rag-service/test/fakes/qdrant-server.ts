@@ -22,6 +22,11 @@ interface Collection {
   points: Map<string, Point>;
 }
 type Filter = { must?: unknown; should?: unknown; must_not?: unknown; min_should?: unknown };
+interface HeldRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
 
 class QdrantError extends Error {
   constructor(
@@ -94,6 +99,8 @@ export class QdrantTestServer extends LocalServer {
   outage?: number;
   /** Answers the next this-many requests with 503 (a passing fault). */
   failNext = 0;
+  private readonly holds: { when: (r: HeldRequest) => boolean; reached(): void; released: Promise<void> }[] =
+    [];
 
   constructor(readonly apiKey?: string) {
     super();
@@ -124,6 +131,12 @@ export class QdrantTestServer extends LocalServer {
       }
     }
     this.requests.push({ method, path: url.pathname, body });
+    const hold = this.holds.find((h) => h.when({ method, path: url.pathname, body }));
+    if (hold) {
+      this.holds.splice(this.holds.indexOf(hold), 1);
+      hold.reached();
+      await hold.released;
+    }
     if (this.apiKey && req.headers['api-key'] !== this.apiKey) {
       this.send(res, 401, 'Invalid api-key');
       return;
@@ -157,6 +170,19 @@ export class QdrantTestServer extends LocalServer {
       }
       this.send(res, 500, `Service internal error: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Holds the next request that `when` picks until `release` is called: stops a writer between two of its
+   * steps, as a slow network or another instance's timing would.
+   */
+  holdNext(when: (request: HeldRequest) => boolean): { reached: Promise<void>; release(): void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedP = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ when, reached, released });
+    return { reached: reachedP, release };
   }
 
   private collection(name: string): Collection {
@@ -198,6 +224,8 @@ export class QdrantTestServer extends LocalServer {
         return [200, { count: this.filtered(this.collection(name), body.filter as Filter).length }];
       case 'POST /points/scroll':
         return [200, this.scroll(this.collection(name), body)];
+      case 'POST /points':
+        return [200, this.retrieve(this.collection(name), body)];
       default:
         throw new QdrantError(404, `Not found: ${method} ${p}`);
     }
@@ -358,12 +386,43 @@ export class QdrantTestServer extends LocalServer {
     return undefined;
   }
 
+  /**
+   * `with_payload` as Qdrant reads it: true or absent (for the caller to default), false, a list of keys,
+   * or `{include}` / `{exclude}`. Selected keys are top-level keys here, which is all the adapter uses.
+   */
+  private withPayload(p: Point, spec: unknown, byDefault: boolean): Payload | null {
+    if (spec === undefined || spec === null) return byDefault ? p.payload : null;
+    if (spec === true) return p.payload;
+    if (spec === false) return null;
+    const pick = (keys: string[], keep: boolean) =>
+      Object.fromEntries(Object.entries(p.payload).filter(([k]) => keys.includes(k) === keep));
+    if (Array.isArray(spec)) return pick(spec as string[], true);
+    const selector = spec as { include?: string[]; exclude?: string[] };
+    if (selector.include) return pick(selector.include, true);
+    return pick(selector.exclude ?? [], false);
+  }
+
+  /** Points by id, in the order asked; ids that do not exist are left out, as Qdrant does. */
+  private retrieve(c: Collection, body: Record<string, unknown>): unknown[] {
+    return (body.ids as Id[]).flatMap((id) => {
+      const p = c.points.get(idKey(id));
+      if (!p) return [];
+      return [
+        {
+          id: p.id,
+          payload: this.withPayload(p, body.with_payload, true),
+          vector: this.withVector(p, body.with_vector) ?? null,
+        },
+      ];
+    });
+  }
+
   private query(c: Collection, body: Record<string, unknown>): unknown[] {
     return this.rank(c, body).map(({ point, score }) => ({
       id: point.id,
       version: 1,
       score,
-      payload: body.with_payload === false ? null : point.payload,
+      payload: this.withPayload(point, body.with_payload, false),
       vector: this.withVector(point, body.with_vector) ?? null,
     }));
   }
@@ -382,7 +441,7 @@ export class QdrantTestServer extends LocalServer {
     return {
       points: page.map((p) => ({
         id: p.id,
-        payload: body.with_payload === false ? null : p.payload,
+        payload: this.withPayload(p, body.with_payload, true),
         vector: this.withVector(p, body.with_vector) ?? null,
       })),
       next_page_offset: next ? next.id : null,

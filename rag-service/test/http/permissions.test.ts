@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { ChatResponse } from '@kb/contracts';
 import request from 'supertest';
 import { ConfluenceTestServer, type TestContent } from '../fakes/confluence-server.js';
@@ -25,6 +26,28 @@ interface User {
   token: string;
 }
 
+type SitePages = Record<'public' | 'runbook' | 'child' | 'space', TestContent>;
+
+/**
+ * Two spaces with a public page, a runbook with a child, and a page in a second space. Built in the same
+ * order on every test server, the pages get the same ids on each: page ids collide across sites.
+ */
+function buildSite(site: ConfluenceTestServer): SitePages {
+  const eng = site.addSpace('ENG', 'Engineering');
+  const sec = site.addSpace('SEC', 'Security');
+  const page = (space: typeof eng, title: string, marker: string, parentId?: string) =>
+    site.addContent(
+      space,
+      title,
+      `<h2>Deploy keys</h2><p>To rotate the deploy keys, follow this page: ${marker} explains the steps.</p>`,
+      { parentId },
+    );
+  const publicPage = page(eng, 'Rotating deploy keys', MARKERS.public);
+  const runbook = page(eng, 'Deploy keys incident runbook', MARKERS.runbook);
+  const child = page(eng, 'Deploy keys escalation', MARKERS.child, runbook.id);
+  return { public: publicPage, runbook, child, space: page(sec, 'Deploy keys vault', MARKERS.space) };
+}
+
 /**
  * The permission filter through the whole service: Forge calls carry the user's token, the service asks the
  * Confluence test server (which applies space permissions, page restrictions and ancestors' restrictions)
@@ -32,31 +55,28 @@ interface User {
  */
 describe('answers respect each user’s Confluence permissions', () => {
   let confluence: ConfluenceTestServer;
+  /** Another site with the same page ids, where the same account may see less. */
+  let otherSite: ConfluenceTestServer;
+  /** A server no Forge site API may point at: it must never see a user's token. */
+  let stranger: ConfluenceTestServer;
   let model: OpenAITestServer;
   let forge: ForgeSigner;
   let t: TestService;
   let docs: { dir: string; remove(): Promise<void> };
-  const pages: Record<'public' | 'runbook' | 'child' | 'space', TestContent> = {} as never;
+  let pages: SitePages;
   let alice: User;
   let bob: User;
+  let logged = '';
 
   beforeAll(async () => {
     confluence = await new ConfluenceTestServer().start();
+    otherSite = await new ConfluenceTestServer().start();
+    stranger = await new ConfluenceTestServer().start();
     model = await new OpenAITestServer().start();
     forge = await ForgeSigner.create();
-    const eng = confluence.addSpace('ENG', 'Engineering');
-    const sec = confluence.addSpace('SEC', 'Security');
-    const page = (space: typeof eng, title: string, marker: string, parentId?: string) =>
-      confluence.addContent(
-        space,
-        title,
-        `<h2>Deploy keys</h2><p>To rotate the deploy keys, follow this page: ${marker} explains the steps.</p>`,
-        { parentId },
-      );
-    pages.public = page(eng, 'Rotating deploy keys', MARKERS.public);
-    pages.runbook = page(eng, 'Deploy keys incident runbook', MARKERS.runbook);
-    pages.child = page(eng, 'Deploy keys escalation', MARKERS.child, pages.runbook.id);
-    pages.space = page(sec, 'Deploy keys vault', MARKERS.space);
+    pages = buildSite(confluence);
+    buildSite(otherSite);
+    buildSite(stranger);
 
     alice = { accountId: 'acc-alice', token: confluence.permissions.addUser('acc-alice') };
     bob = { accountId: 'acc-bob', token: confluence.permissions.addUser('acc-bob') };
@@ -70,17 +90,29 @@ describe('answers respect each user’s Confluence permissions', () => {
       path.join(docs.dir, 'handbook.md'),
       `# Deploy keys\n\nTo rotate the deploy keys from the handbook, ${MARKERS.file} lists the steps.\n`,
     );
-    t = await startTestService({
-      DOCS_DIR: docs.dir,
-      CONFLUENCE_URL: confluence.url,
-      CONFLUENCE_USERNAME: confluence.email,
-      CONFLUENCE_API_TOKEN: confluence.token,
-      OPENAI_API_KEY: model.apiKey,
-      OPENAI_BASE_URL: model.baseUrl,
-      FORGE_APP_ID: TEST_APP_ID,
-      FORGE_JWKS_URL: forge.jwksUrl,
-      ADMIN_API_KEYS: ADMIN_KEY,
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logged += chunk.toString();
+        cb();
+      },
     });
+    t = await startTestService(
+      {
+        DOCS_DIR: docs.dir,
+        CONFLUENCE_URL: confluence.url,
+        CONFLUENCE_USERNAME: confluence.email,
+        CONFLUENCE_API_TOKEN: confluence.token,
+        OPENAI_API_KEY: model.apiKey,
+        OPENAI_BASE_URL: model.baseUrl,
+        FORGE_APP_ID: TEST_APP_ID,
+        FORGE_JWKS_URL: forge.jwksUrl,
+        ADMIN_API_KEYS: ADMIN_KEY,
+        // The test sites stand where Atlassian's gateway would; port 9 is a site that cannot be reached.
+        FORGE_EXTRA_API_ORIGINS: `${confluence.url},${otherSite.url},http://127.0.0.1:9`,
+        LOG_LEVEL: 'warn',
+      },
+      { logTo: sink },
+    );
     await t.synced;
     const started = await request(t.url)
       .post('/api/v1/admin/reindex')
@@ -92,7 +124,9 @@ describe('answers respect each user’s Confluence permissions', () => {
   });
   afterAll(async () => {
     await t.close();
-    await Promise.all([confluence.close(), model.close(), forge.close(), docs.remove()]);
+    await Promise.all(
+      [confluence, otherSite, stranger, model, forge].map((s) => s.close()).concat(docs.remove()),
+    );
   });
   beforeEach(() => {
     confluence.userSearches.length = 0;
@@ -186,6 +220,43 @@ describe('answers respect each user’s Confluence permissions', () => {
     expect(response.answer).toMatch(/could not be reached/);
   });
 
+  it('decides anew for the same account on another site: decisions are kept per site and account', async () => {
+    expect(sourcePages(await askAs(alice))).toContain(pages.runbook.id);
+    // On the other site the same account id belongs to someone who may see only the public page.
+    const aliceThere = { accountId: alice.accountId, token: otherSite.permissions.addUser(alice.accountId) };
+    otherSite.permissions.restrictRead(pages.runbook.id, ['acc-someone-else']);
+    otherSite.permissions.restrictSpace('SEC', ['acc-someone-else']);
+    model.requests.length = 0;
+    const there = await askAs(aliceThere, { message: QUESTION }, otherSite.apiBaseUrl);
+    expect(sourcePages(there)).toEqual(new Set([pages.public.id, undefined]));
+    expect(markersIn(prompts())).not.toContain('runbook');
+    expect(otherSite.userSearches).toHaveLength(1);
+    // And the first site's decisions are still its own.
+    expect(sourcePages(await askAs(alice))).toContain(pages.runbook.id);
+  });
+
+  it.each([
+    ['a host of its own', () => stranger.apiBaseUrl],
+    ['Atlassian’s gateway under another name', () => 'https://api.atlassian.com.example/ex/confluence/c1'],
+    ['plain HTTP to the gateway', () => 'http://api.atlassian.com/ex/confluence/c1'],
+    ['another path on the gateway', () => 'https://api.atlassian.com/ex/confluence/c1/wiki/rest/api'],
+  ])(
+    'never sends the user’s token to a site API outside the allowed ones (%s): no Confluence content, and a warning',
+    async (_case, apiBaseUrl) => {
+      logged = '';
+      const response = await askAs(alice, { message: QUESTION }, apiBaseUrl());
+      expect(stranger.requests).toEqual([]);
+      expect(response.sources.filter((s) => s.pageId)).toEqual([]);
+      expect(markersIn(prompts())).toEqual(['file']);
+      expect(response.answer).toMatch(
+        /^Confluence pages were left out of this answer: the Forge call named a site this service does not check access with/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(logged).toContain('outside the allowed origins');
+      expect(logged).not.toContain(alice.token);
+    },
+  );
+
   it('uses no Confluence content for a Forge call without the user token', async () => {
     const response = await askAs(undefined);
     expect(response.sources.filter((s) => s.pageId)).toEqual([]);
@@ -228,35 +299,43 @@ describe('callers without a user identity see what the operator allows', () => {
     await confluence.close();
   });
 
-  async function spacesSeen(policy: string | undefined): Promise<string[]> {
+  /** The spaces a chat's sources come from, on a service with `env`; with keys unless `keys` is false. */
+  async function spacesSeen(env: Record<string, string>, keys = true): Promise<string[]> {
     const t = await startTestService({
       CONFLUENCE_URL: confluence.url,
       CONFLUENCE_USERNAME: confluence.email,
       CONFLUENCE_API_TOKEN: confluence.token,
-      API_KEYS: 'chat-key',
-      ADMIN_API_KEYS: 'admin-key',
-      ...(policy ? { API_KEY_CONFLUENCE_ACCESS: policy } : {}),
+      ...(keys ? { API_KEYS: 'chat-key', ADMIN_API_KEYS: 'admin-key' } : {}),
+      ...env,
     });
     services.push(t);
     await t.synced;
+    const as = (key: string) => (keys ? { 'X-API-Key': key } : {});
     const started = await request(t.url)
       .post('/api/v1/admin/reindex')
-      .set('X-API-Key', 'admin-key')
+      .set(as('admin-key'))
       .send({ source: 'confluence' })
       .expect(202);
     await t.service.jobs.whenFinished(started.body.jobId as string);
     const res = await request(t.url)
       .post('/api/v1/chat')
-      .set('X-API-Key', 'chat-key')
+      .set(as('chat-key'))
       .send({ message: 'How do I request leave?' })
       .expect(200);
     return [...new Set((res.body as ChatResponse).sources.flatMap((s) => s.spaceKey ?? []))].sort();
   }
 
-  it('all spaces by default, none with "none", the listed ones otherwise — and asks Confluence nothing', async () => {
-    expect(await spacesSeen(undefined)).toEqual(['ENG', 'HR']);
-    expect(await spacesSeen('none')).toEqual([]);
-    expect(await spacesSeen('HR')).toEqual(['HR']);
+  it('API keys: no space by default, all with "all", the listed ones otherwise — and asks Confluence nothing', async () => {
+    expect(await spacesSeen({})).toEqual([]);
+    expect(await spacesSeen({ API_KEY_CONFLUENCE_ACCESS: 'all' })).toEqual(['ENG', 'HR']);
+    expect(await spacesSeen({ API_KEY_CONFLUENCE_ACCESS: 'HR' })).toEqual(['HR']);
     expect(confluence.userSearches).toHaveLength(0);
+  });
+
+  it('without credentials: every space on loopback (the operator), what API keys see beyond it', async () => {
+    expect(await spacesSeen({}, false)).toEqual(['ENG', 'HR']);
+    const proxied = { HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true', ALLOWED_HOSTS: '*' };
+    expect(await spacesSeen(proxied, false)).toEqual([]);
+    expect(await spacesSeen({ ...proxied, API_KEY_CONFLUENCE_ACCESS: 'HR' }, false)).toEqual(['HR']);
   });
 });

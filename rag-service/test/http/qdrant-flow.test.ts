@@ -73,7 +73,7 @@ describe('the whole service on Qdrant (QDRANT_URL set, lexical retrieval)', () =
     expect(
       (await request(t.url).post('/api/v1/chat').send({ message: 'what does pelican mode do' })).body
         .sources[0].id,
-    ).toBe('upload:pelicans.md#0');
+    ).toBe('upload:local/pelicans.md#0');
 
     await writeFile(path.join(t.docsDir, 'walrus.md'), '# Walrus\n\nWalrus mode halves the cache.');
     const add = await request(t.url).post('/api/v1/admin/reindex').send({}).expect(202);

@@ -5,6 +5,7 @@ import {
 } from '../../src/access/confluence-visibility.js';
 import { DecisionCache } from '../../src/access/decision-cache.js';
 import type { PageCheck } from '../../src/access/page-access.js';
+import { ATLASSIAN_API_ORIGIN, siteApiOf } from '../../src/access/site-api.js';
 import type { Call } from '../../src/models/chat-model.js';
 import { admitVisible } from '../../src/retrieval/admission.js';
 import type { RetrievedChunk } from '../../src/store/vector-store.js';
@@ -40,6 +41,42 @@ describe('DecisionCache', () => {
     const cache = new DecisionCache(0, 10);
     cache.set('u', '1', true);
     expect(cache.get('u', '1')).toBeUndefined();
+  });
+});
+
+describe('siteApiOf: where a Forge site API may take a user’s token', () => {
+  const origins = [ATLASSIAN_API_ORIGIN, 'http://127.0.0.1:8090'];
+
+  it.each([
+    [
+      'https://api.atlassian.com/ex/confluence/4c822e2f-510f',
+      'https://api.atlassian.com/ex/confluence/4c822e2f-510f',
+    ],
+    [
+      'https://api.atlassian.com/ex/jira/4c822e2f-510f/',
+      'https://api.atlassian.com/ex/confluence/4c822e2f-510f',
+    ],
+    ['HTTPS://API.Atlassian.com:443/ex/confluence/c1', 'https://api.atlassian.com/ex/confluence/c1'],
+    ['http://127.0.0.1:8090/ex/confluence/c1', 'http://127.0.0.1:8090/ex/confluence/c1'],
+  ])('takes %s as the site at %s', (apiBaseUrl, confluenceBase) => {
+    expect(siteApiOf(apiBaseUrl, origins)).toEqual({ confluenceBase });
+  });
+
+  it.each([
+    'http://api.atlassian.com/ex/confluence/c1',
+    'https://api.atlassian.com.example/ex/confluence/c1',
+    'https://api.atlassian.com@example.com/ex/confluence/c1',
+    'https://user:pw@api.atlassian.com/ex/confluence/c1',
+    'https://api.atlassian.com/ex/confluence/c1/wiki',
+    'https://api.atlassian.com/ex/confluence/../../evil/c1',
+    'https://api.atlassian.com/ex/bitbucket/c1',
+    'https://api.atlassian.com/ex/confluence/c%2F1',
+    'https://api.atlassian.com/ex/confluence/c1?next=https://example.com',
+    'https://api.atlassian.com/ex/confluence/c1#x',
+    'http://127.0.0.1:8091/ex/confluence/c1',
+    'not a url',
+  ])('refuses %s', (apiBaseUrl) => {
+    expect(siteApiOf(apiBaseUrl, origins)).toBeUndefined();
   });
 });
 

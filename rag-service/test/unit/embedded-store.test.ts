@@ -1,4 +1,6 @@
+import * as lancedb from '@lancedb/lancedb';
 import { EmbeddedStore } from '../../src/store/embedded.js';
+import { literal } from '../../src/store/sql.js';
 import { describeVectorStore } from '../conformance/vector-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { cosine } from '../../src/store/cosine.js';
@@ -6,7 +8,15 @@ import { cosine } from '../../src/store/cosine.js';
 describeVectorStore('embedded (LanceDB)', async () => {
   const tmp = await tempDir();
   return {
-    open: (identity, options) => EmbeddedStore.open({ dir: tmp.dir, identity, reset: options?.reset }),
+    open: (identity, options) =>
+      EmbeddedStore.open({ dir: tmp.dir, identity, reset: options?.reset, log: options?.log }),
+    dropRecord: async (id) => {
+      const db = await lancedb.connect(tmp.dir);
+      const documents = await db.openTable('documents');
+      await documents.delete(`id = ${literal(id)}`);
+      documents.close();
+      db.close();
+    },
     cleanup: tmp.remove,
   };
 });

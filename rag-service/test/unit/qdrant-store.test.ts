@@ -1,4 +1,5 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { pointId } from '../../src/store/point-id.js';
 import { QdrantStore } from '../../src/store/qdrant.js';
 import { describeVectorStore } from '../conformance/vector-store.js';
 import { OpenApiValidator, SPECS_DIR } from '../fakes/openapi-validator.js';
@@ -14,7 +15,12 @@ describeVectorStore('Qdrant (js-client-rest against the spec-checked test server
         collection: 'knowledge',
         identity,
         reset: options?.reset,
+        log: options?.log,
       }),
+    dropRecord: async (id) => {
+      const client = new QdrantClient({ url: server.url, apiKey: 'qdrant-key', checkCompatibility: false });
+      await client.delete('knowledge_documents', { wait: true, points: [pointId(`document:${id}`)] });
+    },
     cleanup: async () => {
       await server.close();
       // Any request the real Qdrant would refuse for its shape fails the test that made it.
@@ -104,5 +110,93 @@ describe('the Qdrant spec check', () => {
     await expect(client.getCollection('missing')).rejects.toMatchObject({ status: 404 });
     await client.createCollection('dup', { vectors: {} });
     await expect(client.createCollection('dup', { vectors: {} })).rejects.toMatchObject({ status: 409 });
+  });
+});
+
+/**
+ * Several instances of the service share one collection, so one instance's repair on opening runs while
+ * another may be in the middle of a write. Each test stops a request at the worst moment.
+ */
+describe('orphan repair beside other instances writing', () => {
+  let server: QdrantTestServer;
+  beforeEach(async () => {
+    server = await new QdrantTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+    expect(server.violations).toEqual([]);
+  });
+
+  const open = () =>
+    QdrantStore.open({ url: server.url, collection: 'k', identity: { embeddings: 'none', dimensions: 0 } });
+  const write = (hash: string) => ({
+    record: {
+      id: 'd',
+      source: 'files' as const,
+      title: 'Hangar',
+      url: 'd.md',
+      hash,
+      chunks: 1,
+      indexedAt: '',
+    },
+    chunks: [
+      {
+        id: 'd#0',
+        docId: 'd',
+        ordinal: 0,
+        source: 'files' as const,
+        title: 'Hangar',
+        headingPath: [],
+        url: 'd.md',
+        text: `Zeppelin hangar keys, version ${hash}.`,
+      },
+    ],
+  });
+  const found = async (store: QdrantStore) =>
+    (await store.search({ text: 'zeppelin hangar', limit: 3 })).map((h) => h.chunk.text);
+  /** The request that writes a document's record with its real hash: a write's last step. */
+  const finalRecord = (r: { method: string; path: string; body: unknown }) =>
+    r.method === 'PUT' &&
+    r.path === '/collections/k_documents/points' &&
+    (r.body as { points: { payload: { hash: string } }[] }).points.some((p) => p.payload.hash !== '');
+
+  it('leaves alone a write stopped between its chunks and its record', async () => {
+    const writer = await open();
+    const held = server.holdNext(finalRecord);
+    const writing = writer.replaceDocuments([write('h1')]);
+    await held.reached;
+    const other = await open();
+    held.release();
+    await writing;
+    expect(await found(other)).toEqual(['Zeppelin hangar keys, version h1.']);
+  });
+
+  it('checks again for a record before deleting: a write may have begun after the records were listed', async () => {
+    const writer = await open();
+    const scan = server.holdNext((r) => r.path === '/collections/k/points/scroll');
+    const opening = open();
+    await scan.reached;
+    const held = server.holdNext(finalRecord);
+    const writing = writer.replaceDocuments([write('h1')]);
+    await held.reached;
+    scan.release();
+    const other = await opening;
+    held.release();
+    await writing;
+    expect(await found(other)).toEqual(['Zeppelin hangar keys, version h1.']);
+  });
+
+  it('deletes only the points it found orphaned, not those a newer write put in their place', async () => {
+    const crashed = await open();
+    await crashed.replaceDocuments([write('h1')]);
+    const client = new QdrantClient({ url: server.url, checkCompatibility: false });
+    await client.delete('k_documents', { wait: true, points: [pointId('document:d')] });
+    const removal = server.holdNext((r) => r.path === '/collections/k/points/delete');
+    const opening = open();
+    await removal.reached;
+    await crashed.replaceDocuments([write('h2')]);
+    removal.release();
+    const other = await opening;
+    expect(await found(other)).toEqual(['Zeppelin hangar keys, version h2.']);
   });
 });
