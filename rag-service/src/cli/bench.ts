@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { latencyChart, throughputChart } from '../bench/charts.js';
 import { chatOverhead, type ChatOverheadResult } from '../bench/chat-overhead.js';
+import { hostileInput, type HostileInputResult } from '../bench/hostile-input.js';
 import { ingestion, type IngestionResult } from '../bench/ingestion.js';
 import { summaryTable } from './progress-bar.js';
 
@@ -16,13 +17,19 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
               retrieval chain and in-memory store (same requests, same run, each in its own process);
               plus the time to the first streamed token
   ingestion   Confluence pages/s (test server, instant embeddings) and a no-op resync
+  hostile     inputs that once stalled the service: service CPU per chat with 32,000-character Jira
+              descriptions of the tokenizer's worst cases, a 10 MB document of one unbroken run
+              (convert + chunk, and uploaded), the security review's repros one by one (long runs in a
+              chat and its history, one-word uploads, a PDF that inflates 300-fold), and the slowest
+              /healthz answer during each
 
 Options:
-  --suites <a,b>        chat, ingestion (default: both)
+  --suites <a,b>        chat, ingestion, hostile (default: all three)
   --chunks <n>          index size for chat (default 50000)
   --pages <n>           Confluence pages for ingestion (default 5000)
   --requests <n>        requests per concurrency level, at least 20 per client (default 2000)
   --concurrency <a,b>   concurrency levels (default 1,16,64)
+  --run-bytes <n>       size of the hostile suite's one-run document (default 10000000)
   --out <folder>        where JSON and charts go (default bench-results)
   -h, --help            show this help
 `;
@@ -31,7 +38,10 @@ export interface BenchRun {
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
   chat?: ChatOverheadResult;
   ingestion?: IngestionResult;
+  hostile?: HostileInputResult;
 }
+
+const SUITES = ['chat', 'ingestion', 'hostile'];
 
 const positive = (value: string | undefined, name: string, fallback: number) => {
   if (value === undefined) return fallback;
@@ -47,19 +57,20 @@ export async function runBench(
   const { values } = parseArgs({
     args: argv,
     options: {
-      suites: { type: 'string', default: 'chat,ingestion' },
+      suites: { type: 'string', default: SUITES.join(',') },
       chunks: { type: 'string' },
       pages: { type: 'string' },
       requests: { type: 'string' },
       concurrency: { type: 'string', default: '1,16,64' },
+      'run-bytes': { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   const suites = values.suites.split(',').map((s) => s.trim());
-  const unknown = suites.filter((s) => s !== 'chat' && s !== 'ingestion');
-  if (unknown.length) throw new Error(`unknown suite ${unknown.join(', ')}: use chat or ingestion`);
+  const unknown = suites.filter((s) => !SUITES.includes(s));
+  if (unknown.length) throw new Error(`unknown suite ${unknown.join(', ')}: use ${SUITES.join(', ')}`);
   const concurrencies = values.concurrency.split(',').map((c) => positive(c.trim(), 'concurrency', 1));
   const requests = positive(values.requests, 'requests', 2000);
   const cpus = os.cpus();
@@ -85,6 +96,10 @@ export async function runBench(
   }
   if (suites.includes('ingestion'))
     run.ingestion = await ingestion(positive(values.pages, 'pages', 5000), onProgress);
+  if (suites.includes('hostile')) {
+    const runBytes = positive(values['run-bytes'], 'run-bytes', 10_000_000);
+    run.hostile = await hostileInput({ runBytes, onProgress });
+  }
   await writeFile(path.join(values.out, 'bench.json'), `${JSON.stringify(run, null, 2)}\n`);
   return { run, out: values.out };
 }
@@ -129,5 +144,22 @@ export function benchTables(run: BenchRun): string {
       ]),
     );
   }
+  if (run.hostile) out.push(hostileTable(run.hostile));
   return out.join('\n\n');
+}
+
+function hostileTable(h: HostileInputResult): string {
+  const rows: [string, string | number][] = [['hostile input', 'figure']];
+  for (const [input, ms] of Object.entries(h.chatCpuMs)) rows.push([`chat CPU, ${input}`, `${ms} ms`]);
+  rows.push(['slowest /healthz during those chats', `${h.healthzWorstMsDuringChats} ms`]);
+  const d = h.longRunDocument;
+  for (const [input, o] of Object.entries(h.repros))
+    rows.push([`repro: ${input}`, `${o.status} in ${o.ms} ms · /healthz ≤ ${o.healthzWorstMs} ms`]);
+  const size = `${(d.bytes / 1_000_000).toLocaleString('en')} MB run`;
+  rows.push([`${size}: convert + chunk (${d.chunks} chunks)`, `${d.convertAndChunkMs} ms`]);
+  rows.push([
+    `${size} uploaded: response · slowest /healthz`,
+    `${h.longRunUpload.status} in ${h.longRunUpload.ms} ms · ${h.longRunUpload.healthzWorstMs} ms`,
+  ]);
+  return summaryTable(rows);
 }

@@ -5,10 +5,12 @@ import { tempDir } from '../helpers/temp.js';
 
 /** The bench at a tiny scale: every suite runs end to end and reports what it measured (no timing asserted). */
 describe('bench CLI', () => {
-  it('runs both suites, with the reference, and writes JSON and charts', async () => {
+  it('runs the chat and ingestion suites, with the reference, and writes JSON and charts', async () => {
     const out = await tempDir();
     try {
       const { run } = await runBench([
+        '--suites',
+        'chat,ingestion',
         '--chunks',
         '300',
         '--pages',
@@ -36,6 +38,7 @@ describe('bench CLI', () => {
       expect(run.chat!.peakRssMb['rag-service']).toBeGreaterThan(0);
       expect(run.chat!.firstToken.requests).toBe(200);
       expect(run.ingestion).toMatchObject({ pages: 60, noOpResync: { bodyFetches: 0 } });
+      expect(run.hostile).toBeUndefined();
       expect(JSON.parse(await readFile(path.join(out.dir, 'bench.json'), 'utf8'))).toEqual(
         JSON.parse(JSON.stringify(run)),
       );
@@ -51,8 +54,48 @@ describe('bench CLI', () => {
     }
   }, 300_000);
 
+  it('runs the hostile suite: every input answered, the run uploaded and chunked', async () => {
+    const out = await tempDir();
+    try {
+      const { run } = await runBench(['--suites', 'hostile', '--run-bytes', '100000', '--out', out.dir]);
+      const h = run.hostile!;
+      expect(Object.keys(h.chatCpuMs)).toEqual([
+        'short description (baseline)',
+        'one run of a',
+        'letters, 47 between spaces',
+        'CJK, 47 between spaces',
+        'symbols, 47 between spaces',
+      ]);
+      for (const ms of Object.values(h.chatCpuMs)) expect(ms).toBeGreaterThanOrEqual(0);
+      expect(h.healthzWorstMsDuringChats).toBeGreaterThan(0);
+      expect(h.longRunDocument).toMatchObject({ bytes: 100_000 });
+      expect(h.longRunDocument.chunks).toBeGreaterThan(100);
+      expect(h.longRunUpload.status).toBe(201);
+      expect(h.longRunUpload.healthzWorstMs).toBeGreaterThan(0);
+      expect(Object.fromEntries(Object.entries(h.repros).map(([k, o]) => [k, o.status]))).toEqual({
+        'Jira chat, 32,000-character run': 200,
+        'chat, 16,000-character history turn': 200,
+        'upload, one 6 KB word': 201,
+        'upload, one 10 KB word': 201,
+        'upload, 36 KB PDF inflating to 10 MB': 413,
+      });
+      expect(run.chat).toBeUndefined();
+      expect(benchTables(run)).toMatch(
+        /repro: upload, one 6 KB word +│ +201 in \d+ ms · \/healthz ≤ [\d.]+ ms/,
+      );
+      expect(benchTables(run)).toMatch(
+        /0\.1 MB run uploaded: response · slowest \/healthz +│ +201 in \d+ ms/,
+      );
+    } finally {
+      await out.remove();
+    }
+  }, 300_000);
+
   it('refuses a bad option with a clear message', async () => {
     await expect(runBench(['--suites', 'speed'])).rejects.toThrow(/unknown suite speed/);
     await expect(runBench(['--chunks', '0'])).rejects.toThrow(/--chunks must be a positive whole number/);
+    await expect(runBench(['--suites', 'hostile', '--run-bytes', 'x'])).rejects.toThrow(
+      /--run-bytes must be a positive whole number/,
+    );
   });
 });
