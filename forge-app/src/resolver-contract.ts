@@ -15,7 +15,9 @@ import { z } from 'zod';
  * Trusted context (account id, page, space, issue) comes from the resolver's own context, never the payload.
  */
 export const RESOLVERS = {
-  chat: { input: ChatRequest.omit({ context: true }), output: ChatResponse },
+  // The service's request shape, but open at the top: context the frontend claims is dropped, not refused
+  // (the resolver adds Forge's own). Nested shapes (history turns, filters) stay strict.
+  chat: { input: z.object(ChatRequest.omit({ context: true }).shape), output: ChatResponse },
   draftReply: {
     input: z
       .object({

@@ -68,6 +68,8 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
     VECTOR_STORE: 'qdrant',
     DOCS_DIR: '/documents',
     DATA_DIR: '/data',
+    // One ALB in front: its X-Forwarded-For entry is the client, whose address keys the auth-failure limit.
+    TRUST_PROXY: '1',
   };
   const taskDefinition = new aws.ecs.TaskDefinition(`${name}-service`, {
     family: `${name}-service`,

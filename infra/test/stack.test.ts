@@ -68,6 +68,7 @@ describe('dev stack (Qdrant on Fargate, HTTP)', () => {
       (c) => c.name === 'service',
     )!;
     const env = service.environment as { name: string; value: string }[];
+    expect(env).toContainEqual({ name: 'TRUST_PROXY', value: '1' });
     expect(env.map((e) => e.name).filter((n) => /KEY|TOKEN|SECRET|PASSWORD|FORGE_APP_ID/.test(n))).toEqual(
       [],
     );

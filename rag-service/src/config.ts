@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { ATLASSIAN_API_ORIGIN } from './access/site-api.js';
 
 /** The service package's own folder: relative defaults resolve here, not against the caller's cwd. */
 export const SERVICE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +40,9 @@ const bool = z
     ctx.addIssue({ code: 'custom', message: 'must be true or false' });
     return z.NEVER;
   });
+
+/** Actions a caller may take per minute; 0 turns the limit off. */
+const perMinute = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -80,17 +84,42 @@ const Env = z.object({
   API_KEY_CONFLUENCE_ACCESS: z
     .string()
     .trim()
-    .default('all')
+    .default('none')
     .refine(
       (v) => /^(all|none|[A-Za-z0-9~_-]+(\s*,\s*[A-Za-z0-9~_-]+)*)$/.test(v),
       'must be "all", "none" or a comma-separated list of space keys',
     ),
+  FORGE_EXTRA_API_ORIGINS: csv.refine(
+    (origins) => origins.every(isOrigin),
+    'must be http(s) origins (scheme, host and port only), comma-separated',
+  ),
   ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   ACCESS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
   CHAT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(18_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOW_UNAUTHENTICATED: bool,
+  ALLOWED_HOSTS: csv.refine(
+    (hosts) => hosts.every((h) => /^(\*|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/.test(h)),
+    'must be host names without a port (comma-separated), or *',
+  ),
+  RATE_LIMIT_CHAT_PER_MINUTE: perMinute(30),
+  RATE_LIMIT_UPLOADS_PER_MINUTE: perMinute(10),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: perMinute(20),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('loopback')
+    .refine(
+      (v) =>
+        /^\d{1,2}$/.test(v) ||
+        v
+          .split(',')
+          .every((p) => /^(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/.test(p.trim())),
+      'must be a number of proxy hops, or proxy addresses/subnets (comma-separated), or loopback, linklocal, uniquelocal',
+    ),
 });
 
 export type Provider = 'openai' | 'gemini' | 'none';
@@ -132,11 +161,18 @@ export interface Config {
   };
   readonly access: {
     /**
-     * What callers without a user identity (API keys, and the unauthenticated loopback mode) see of
-     * Confluence: every indexed space, or only these spaces (none when empty). Forge calls are decided
-     * per user by Confluence itself.
+     * What API-key callers (no user identity) see of Confluence: every indexed space, or only these
+     * spaces (none when empty; the default). Forge calls are decided per user by Confluence itself.
      */
     readonly apiKeyConfluenceSpaces: 'all' | readonly string[];
+    /**
+     * What calls without credentials (none configured) see: everything on a loopback address, where the
+     * caller is the operator at their machine, who holds the Confluence credentials anyway; elsewhere
+     * (ALLOW_UNAUTHENTICATED, behind a proxy) whoever the proxy lets through, so what API keys see.
+     */
+    readonly unauthenticatedConfluenceSpaces: 'all' | readonly string[];
+    /** Origins whose site APIs a Forge token may name for a user's token: Atlassian's gateway, plus extras. */
+    readonly forgeApiOrigins: readonly string[];
     /** How long a user's view decision for a page is reused; 0 asks Confluence every time. */
     readonly cacheTtlMs: number;
     readonly cacheMaxEntries: number;
@@ -146,6 +182,21 @@ export interface Config {
   /** The budget of one chat turn (retrieval, model, retries). */
   readonly chatTimeoutMs: number;
   readonly logLevel: string;
+  readonly http: {
+    /** Without credentials: Host names accepted besides loopback ones (`*`: any). */
+    readonly allowedHosts: readonly string[];
+    /** The whole request, headers and body, must arrive within this. */
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    /** Express's `trust proxy`: hops to believe in X-Forwarded-For, or the proxies' addresses. */
+    readonly trustProxy: number | string;
+  };
+  /** Per caller and per replica; 0 is off. */
+  readonly rateLimits: {
+    readonly chatPerMinute: number;
+    readonly uploadsPerMinute: number;
+    readonly authFailuresPerMinute: number;
+  };
 }
 
 function isCronExpression(expression: string): boolean {
@@ -258,14 +309,38 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     access: {
       apiKeyConfluenceSpaces: apiKeySpaces(e.API_KEY_CONFLUENCE_ACCESS),
+      unauthenticatedConfluenceSpaces: isLoopbackHost(e.HOST)
+        ? 'all'
+        : apiKeySpaces(e.API_KEY_CONFLUENCE_ACCESS),
+      forgeApiOrigins: [ATLASSIAN_API_ORIGIN, ...e.FORGE_EXTRA_API_ORIGINS.map((o) => new URL(o).origin)],
       cacheTtlMs: e.ACCESS_CACHE_TTL_MS,
       cacheMaxEntries: e.ACCESS_CACHE_MAX_ENTRIES,
     },
     retrievalTopK: e.RETRIEVAL_TOP_K,
     chatTimeoutMs: e.CHAT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    http: {
+      allowedHosts: e.ALLOWED_HOSTS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      trustProxy: /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    },
+    rateLimits: {
+      chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
+      uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+    },
   };
   return deepFreeze(config);
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function apiKeySpaces(value: string): 'all' | string[] {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, SERVICE_ROOT, loadConfig } from './config.js';
 import { AppError } from './errors.js';
+import { createHttpServer } from './http/server.js';
 import { createLogger } from './logging.js';
 import { closeServer, createService } from './service.js';
 import { IndexMismatchError } from './store/vector-store.js';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     log.error({ err: reason }, 'unhandled promise rejection (kept running)');
   });
   const service = await createService(config, log);
-  const server = service.app.listen(config.port, config.host);
+  const server = createHttpServer(service.app, config.http).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -50,6 +51,12 @@ async function main(): Promise<void> {
     log.warn(
       'ALLOW_UNAUTHENTICATED=true: the API accepts calls without credentials on a non-loopback address',
     );
+    if (!config.http.allowedHosts.length) {
+      log.warn(
+        'without credentials only requests addressed to localhost, 127.0.0.1 or [::1] are answered: ' +
+          'set ALLOWED_HOSTS to the names clients use (or * behind a proxy that checks them)',
+      );
+    }
   }
   service.syncFilesOnStart();
 

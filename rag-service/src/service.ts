@@ -17,12 +17,14 @@ import { ConfluenceSource } from './ingest/sources/confluence.js';
 import type { DocumentSourceAdapter } from './ingest/sources/source.js';
 import { FolderSource } from './ingest/sources/files.js';
 import { syncSources } from './ingest/sync.js';
+import { migrateOwnerlessUploads } from './ingest/upload-migration.js';
 import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/uploads.js';
 import type { Embedder } from './models/embedder.js';
 import { createModels, type ModelSet } from './models/registry.js';
 import { HealthTracker } from './models/resilient.js';
 import { DEFAULT_RETRIEVAL, Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
+import type { StoreLog } from './store/orphans.js';
 import { QdrantStore } from './store/qdrant.js';
 import type { IndexIdentity, VectorStore } from './store/vector-store.js';
 import { SERVICE_VERSION } from './version.js';
@@ -46,19 +48,25 @@ export function embeddingsId(embedder: Embedder | undefined): string {
   return embedder?.id ?? 'none';
 }
 
-type StoreFactory = (config: Config, identity: IndexIdentity, reset: boolean) => Promise<VectorStore>;
+type StoreFactory = (
+  config: Config,
+  identity: IndexIdentity,
+  reset: boolean,
+  log: StoreLog | undefined,
+) => Promise<VectorStore>;
 
 /** The stores this build can use; VECTOR_STORE picks one. */
 const STORES: Record<Config['vectorStore'], StoreFactory> = {
-  embedded: (config, identity, reset) =>
-    EmbeddedStore.open({ dir: path.join(config.dataDir, 'index'), identity, reset }),
-  qdrant: (config, identity, reset) =>
+  embedded: (config, identity, reset, log) =>
+    EmbeddedStore.open({ dir: path.join(config.dataDir, 'index'), identity, reset, log }),
+  qdrant: (config, identity, reset, log) =>
     QdrantStore.open({
       url: config.qdrant.url!,
       apiKey: config.qdrant.apiKey,
       collection: config.qdrant.collection,
       identity,
       reset,
+      log,
     }),
 };
 
@@ -71,8 +79,10 @@ export async function openStore(
   embedder: Embedder | undefined,
   reset = false,
   kind: Config['vectorStore'] = config.vectorStore,
+  /** Told what the store repaired on opening (chunks a cut-short write left without a record). */
+  log?: StoreLog,
 ): Promise<VectorStore> {
-  return STORES[kind](config, indexIdentity(embedder), reset);
+  return STORES[kind](config, indexIdentity(embedder), reset, log);
 }
 
 /** What a sync of `source` reads: the documents folder and uploads, or the Confluence spaces asked for. */
@@ -130,7 +140,9 @@ export async function createService(
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
   const models = overrides.models ?? (await createModels(config, log));
-  const store = await openStore(config, models.embedder);
+  const store = await openStore(config, models.embedder, false, config.vectorStore, log);
+  const uploadsDir = path.join(config.dataDir, 'uploads');
+  await migrateOwnerlessUploads(uploadsDir, store, log);
   const embeddingsHealth = new HealthTracker();
   const indexer = new Indexer(store, models.embedder, undefined, embeddingsHealth);
   const metrics = new Metrics();
@@ -167,6 +179,10 @@ export async function createService(
     access: new PageAccess(
       new ConfluenceVisibility(),
       new DecisionCache(config.access.cacheTtlMs, config.access.cacheMaxEntries),
+      {
+        unauthenticatedSpaces: config.access.unauthenticatedConfluenceSpaces,
+        userTokenOrigins: config.access.forgeApiOrigins,
+      },
       log,
     ),
     answerer: models.answerer,
@@ -213,7 +229,7 @@ export async function createService(
     config,
     log,
     chat,
-    uploads: new UploadService(path.join(config.dataDir, 'uploads'), store, indexer),
+    uploads: new UploadService(uploadsDir, store, indexer),
     jobs,
     store,
     metrics,

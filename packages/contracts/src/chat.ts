@@ -3,8 +3,11 @@ import { HISTORY_MAX_TURNS, MESSAGE_MAX_CHARS, SPACE_KEYS_MAX } from './limits';
 
 export const ChatRole = z.enum(['user', 'assistant']);
 
+// Request shapes are strict: an unknown field anywhere is refused (400 naming it), so a misspelt filter
+// never silently searches everything. Response shapes stay open, so a newer service can add fields.
+
 export const ChatTurn = z
-  .object({
+  .strictObject({
     role: ChatRole,
     content: z.string().max(MESSAGE_MAX_CHARS * 4),
   })
@@ -16,14 +19,14 @@ export const SpaceKey = z
   .regex(/^[A-Za-z0-9~_-]{1,255}$/, 'a Confluence space key (letters, digits, ~, _ or -)');
 
 export const ChatFilters = z
-  .object({
+  .strictObject({
     spaceKeys: z.array(SpaceKey).max(SPACE_KEYS_MAX).optional(),
   })
   .meta({ id: 'ChatFilters' });
 export type ChatFilters = z.infer<typeof ChatFilters>;
 
 export const JiraIssueContext = z
-  .object({
+  .strictObject({
     key: z.string().max(100),
     summary: z.string().max(1000).optional(),
     description: z.string().max(32000).optional(),
@@ -35,7 +38,7 @@ export const ChatProduct = z.enum(['confluence', 'jira', 'web']);
 export type ChatProduct = z.infer<typeof ChatProduct>;
 
 export const ChatContext = z
-  .object({
+  .strictObject({
     product: ChatProduct.optional(),
     /** The Atlassian account asking, as the Forge resolver's trusted context reports it. */
     accountId: z.string().min(1).max(128).optional(),
@@ -50,7 +53,7 @@ export const ChatContext = z
 export type ChatContext = z.infer<typeof ChatContext>;
 
 export const ChatRequest = z
-  .object({
+  .strictObject({
     message: z
       .string()
       .trim()

@@ -44,6 +44,11 @@ describe('ChatRequest', () => {
     ['an unknown role', { message: 'q', history: [{ role: 'system', content: 'x' }] }],
     ['an unknown product', { message: 'q', context: { product: 'trello' } }],
     ['a non-numeric page id', { message: 'q', context: { pageId: 'abc' } }],
+    ['an unknown top-level field', { message: 'q', sauce: 1 }],
+    ['a misspelt filter', { message: 'q', filters: { spaceKey: 'ENG' } }],
+    ['an unknown field in a turn', { message: 'q', history: [{ role: 'user', content: 'x', name: 'n' }] }],
+    ['an unknown field in the context', { message: 'q', context: { space: 'ENG' } }],
+    ['an unknown field in the issue', { message: 'q', context: { issue: { key: 'SUP-7', priority: 'P1' } } }],
   ])('rejects %s', (_what, body) => {
     expect(ChatRequest.safeParse(body).success).toBe(false);
   });

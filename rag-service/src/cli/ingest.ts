@@ -61,12 +61,14 @@ export async function ingest(
   const sources = sourcesFor(config, source, spaceKeys);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const models = await createModels(config, log);
-  const store = await openStore(config, models.embedder).catch(async (err: unknown) => {
-    // Only a full rebuild may replace an index made by another embedding model; every source must then be synced.
-    if (!(err instanceof IndexMismatchError) || !values.full) throw err;
-    log.warn('the index was built by another embedding model: rebuilding it; sync every source again');
-    return openStore(config, models.embedder, true);
-  });
+  const store = await openStore(config, models.embedder, false, config.vectorStore, log).catch(
+    async (err: unknown) => {
+      // Only a full rebuild may replace an index made by another embedding model; every source must then be synced.
+      if (!(err instanceof IndexMismatchError) || !values.full) throw err;
+      log.warn('the index was built by another embedding model: rebuilding it; sync every source again');
+      return openStore(config, models.embedder, true);
+    },
+  );
   const indexer = new Indexer(store, models.embedder);
   const started = Date.now();
   try {

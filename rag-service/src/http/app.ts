@@ -9,17 +9,20 @@ import type { JobRegistry } from '../ingest/jobs.js';
 import type { UploadService } from '../ingest/uploads.js';
 import type { VectorStore } from '../store/vector-store.js';
 import { WEB_DIR } from '../web/location.js';
-import { authorizer, callerOf } from './auth.js';
+import { authorizer, callerOf, isOpen, operatorCheck } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
+import { RateLimiter, authThen, throttle } from './rate-limit.js';
+import { redactQuerySecrets } from './redact-url.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { chatRoutes } from './routes/chat.js';
 import { documentRoutes } from './routes/documents.js';
 import { systemRoutes, type ReadinessProbe } from './routes/system.js';
+import { hostGuard, refuseCrossSite } from './same-origin.js';
 import type { SyncSource } from '@kb/contracts';
 
-export const JSON_BODY_LIMIT = '1mb';
+export { JSON_BODY_LIMIT } from './json-body.js';
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 const QUIET_ROUTES = /^\/(healthz|readyz|metrics|docs\/assets|assets)\b/;
 
@@ -39,7 +42,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which X-Forwarded-For hops to believe: the client address keys the failed-authentication budget, so
+  // behind a load balancer it must be the client's, not the balancer's (which every caller would share).
+  app.set('trust proxy', deps.config.http.trustProxy);
 
   app.use(
     pinoHttp({
@@ -59,10 +64,11 @@ export function createApp(deps: AppDeps): Express {
         return caller?.kind === 'forge' ? { accountId: caller.accountId ?? 'unknown' } : {};
       },
       serializers: {
+        // A client may put a key in the URL (`?api_key=`); logs keep the parameter, never its value.
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: redactQuerySecrets(req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
@@ -82,13 +88,22 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(deps.metrics.middleware());
-  app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  const { config } = deps;
+  if (isOpen(config.auth) && !config.http.allowedHosts.includes('*')) {
+    app.use(hostGuard(config.http.allowedHosts));
+  }
+  app.use('/api', refuseCrossSite);
 
-  const auth = authorizer(deps.config.auth);
-  app.use(systemRoutes(deps.readiness, deps.metrics));
+  // No body parser here: each router parses its body after its `auth`, so nothing is read for a stranger.
+  const limits = config.rateLimits;
+  const authFailures = new RateLimiter(limits.authFailuresPerMinute);
+  const auth = authorizer(config.auth, authFailures);
+  const chatAuth = authThen(auth, throttle(new RateLimiter(limits.chatPerMinute), 'questions'));
+  const uploadAuth = authThen(auth, throttle(new RateLimiter(limits.uploadsPerMinute), 'uploads'));
+  app.use(systemRoutes(deps.readiness, deps.metrics, operatorCheck(config, authFailures)));
   app.use(apiDocsRoutes(deps.version, WEB_DIR));
-  app.use(chatRoutes(deps.chat, auth, deps.metrics, deps.config.access.apiKeyConfluenceSpaces));
-  app.use(documentRoutes(deps.uploads, auth, deps.metrics));
+  app.use(chatRoutes(deps.chat, chatAuth, deps.metrics, config.access.apiKeyConfluenceSpaces));
+  app.use(documentRoutes(deps.uploads, uploadAuth, deps.metrics));
   app.use(
     adminRoutes(
       {

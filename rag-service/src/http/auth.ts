@@ -1,13 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
-import type { Config } from '../config.js';
+import type { Request, RequestHandler, Response } from 'express';
+import { isLoopbackHost, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { forgeTokenVerifier, type ForgeCaller } from './forge-token.js';
+import { clientAddress, rateLimited, type RateLimiter } from './rate-limit.js';
 
 export type Access = 'chat' | 'admin';
 
-/** Who made an authenticated call: an API-key holder or the Forge app on behalf of a user. */
-export type Caller = { kind: 'api-key'; admin: boolean } | ForgeCaller;
+/** Who made an authenticated call: an API-key holder (by a digest of the key) or the Forge app for a user. */
+export type Caller = { kind: 'api-key'; admin: boolean; keyDigest: string } | ForgeCaller;
 
 /** The caller of this request, once `auth` let it in (undefined in open, loopback-only mode). */
 export function callerOf(res: Response): Caller | undefined {
@@ -25,34 +26,45 @@ export function matchesAny(candidate: string, keys: readonly Buffer[]): boolean 
   return match;
 }
 
+/** No API keys and no Forge app: every call is let in (only allowed on loopback, or with ALLOW_UNAUTHENTICATED). */
+export function isOpen(auth: Config['auth']): boolean {
+  return !auth.apiKeys.length && !auth.adminApiKeys.length && !auth.forgeAppId;
+}
+
+function tooManyFailures(res: Response, failures: RateLimiter, seconds: number): AppError {
+  return rateLimited(
+    res,
+    seconds,
+    `too many failed authentication attempts from this address: at most ${failures.perMinute} a minute`,
+  );
+}
+
 /**
  * Access to `/api/**`: `X-API-Key` from API_KEYS reaches chat, from ADMIN_API_KEYS everything; a valid
  * Forge Invocation Token (when FORGE_APP_ID is set) reaches everything too, because the app checks that
  * admin calls come from a product admin before it makes them. With no credentials configured at all
  * (only allowed on loopback) every call is let in.
+ *
+ * `failures` counts 401s per client address. An address over its budget may not try another API key (or
+ * go without one) until it has earned one back, so keys cannot be guessed quickly; a Forge token is still
+ * checked, since a signature cannot be guessed and Forge's calls share few addresses.
  */
-export function authorizer(auth: Config['auth']): (access: Access) => RequestHandler {
+export function authorizer(auth: Config['auth'], failures?: RateLimiter): (access: Access) => RequestHandler {
   const chatKeys = auth.apiKeys.map(digest);
   const adminKeys = auth.adminApiKeys.map(digest);
   const verifyForgeToken = auth.forgeAppId
     ? forgeTokenVerifier(auth.forgeAppId, auth.forgeJwksUrl)
     : undefined;
-  const open = !chatKeys.length && !adminKeys.length && !verifyForgeToken;
+  const open = isOpen(auth);
 
-  return (access) => async (req, res, next) => {
-    if (open) {
-      next();
-      return;
-    }
+  const identify = async (req: Request, access: Access): Promise<Caller> => {
     const key = req.get('x-api-key');
     if (key) {
       const admin = matchesAny(key, adminKeys);
       if (!admin && !matchesAny(key, chatKeys))
         throw new AppError('unauthorized', 'the API key is not valid');
       if (access === 'admin' && !admin) throw new AppError('forbidden', 'this route needs an admin API key');
-      res.locals.caller = { kind: 'api-key', admin } satisfies Caller;
-      next();
-      return;
+      return { kind: 'api-key', admin, keyDigest: digest(key).subarray(0, 16).toString('hex') };
     }
     const authorization = req.get('authorization');
     if (authorization !== undefined) {
@@ -70,11 +82,51 @@ export function authorizer(auth: Config['auth']): (access: Access) => RequestHan
       // which is trusted only because the token just proved the call comes from the app.
       const named = req.get('x-forge-account-id');
       if (!caller.accountId && named && ACCOUNT_ID.test(named)) caller.accountId = named;
-      res.locals.caller = caller;
+      return caller;
+    }
+    throw new AppError('unauthorized', 'send an API key in the X-API-Key header');
+  };
+
+  return (access) => async (req, res, next) => {
+    if (open) {
       next();
       return;
     }
-    throw new AppError('unauthorized', 'send an API key in the X-API-Key header');
+    const address = clientAddress(req);
+    const lockedFor = failures?.retryAfter(address) ?? 0;
+    const signedToken = !req.get('x-api-key') && req.get('authorization') !== undefined;
+    if (lockedFor && !signedToken) throw tooManyFailures(res, failures!, lockedFor);
+    try {
+      res.locals.caller = await identify(req, access);
+    } catch (err) {
+      if (failures && err instanceof AppError && err.code === 'unauthorized') {
+        failures.take(address);
+        if (lockedFor) throw tooManyFailures(res, failures, lockedFor);
+      }
+      throw err;
+    }
+    next();
+  };
+}
+
+/**
+ * Whether the caller may see operational detail (store paths, model names, upstream errors): an admin
+ * API key, or anyone in open mode on loopback, who is the local operator. A wrong key counts as a failed
+ * authentication, so this cannot be used to guess admin keys.
+ */
+export function operatorCheck(config: Config, failures?: RateLimiter): (req: Request) => boolean {
+  const adminKeys = config.auth.adminApiKeys.map(digest);
+  const knownKeys = [...adminKeys, ...config.auth.apiKeys.map(digest)];
+  const localOperator = isOpen(config.auth) && isLoopbackHost(config.host);
+  return (req) => {
+    if (localOperator) return true;
+    const key = req.get('x-api-key');
+    if (!key) return false;
+    const address = clientAddress(req);
+    if (failures?.retryAfter(address)) return false;
+    if (matchesAny(key, adminKeys)) return true;
+    if (!matchesAny(key, knownKeys)) failures?.take(address);
+    return false;
   };
 }
 

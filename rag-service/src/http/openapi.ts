@@ -29,7 +29,7 @@ export const ROUTES: RouteDoc[] = [
     request: { schema: 'ChatRequest' },
     responses: {
       200: { description: 'the answer with its sources', schema: 'ChatResponse' },
-      ...errors(400, 401, 413, 429, 503),
+      ...errors(400, 401, 403, 413, 429, 503),
     },
     secured: true,
     stream: true,
@@ -43,7 +43,7 @@ export const ROUTES: RouteDoc[] = [
     responses: {
       201: { description: 'indexed', schema: 'DocumentUploadResult' },
       200: { description: 'already indexed with the same content', schema: 'DocumentUploadResult' },
-      ...errors(400, 401, 413),
+      ...errors(400, 401, 403, 413, 429),
     },
     secured: true,
   },
@@ -100,7 +100,8 @@ export const ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/readyz',
     tag: 'system',
-    summary: 'Readiness of the store, the language model and the embeddings; 503 unless usable.',
+    summary:
+      'Readiness of the store, the language model and the embeddings; 503 unless usable. Each check’s `detail` only for an admin key (or the local operator in open mode).',
     responses: {
       200: { description: 'usable', schema: 'Readiness' },
       503: { description: 'not usable', schema: 'Readiness' },

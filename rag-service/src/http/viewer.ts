@@ -9,12 +9,14 @@ const USER_TOKEN = /^[\x21-\x7e]{16,16384}$/;
 /**
  * Who is asking, for the permission filter. A Forge call is checked against Confluence with the user's
  * own token (`x-forge-oauth-user`) at the site named by the verified Forge token (`app.apiBaseUrl`) — never a
- * URL the request itself names. A Forge call without both sees no Confluence content. Callers without a
- * user identity get the operator's policy (API_KEY_CONFLUENCE_ACCESS).
+ * URL the request itself names, and only if that site is one a user's token may go to (`PageAccess`). A
+ * Forge call without both sees no Confluence content. API keys carry no user identity and get the
+ * operator's policy for keys (API_KEY_CONFLUENCE_ACCESS); calls without credentials, the open mode's.
  */
 export function viewerOf(req: Request, res: Response, apiKeySpaces: 'all' | readonly string[]): Viewer {
   const caller = callerOf(res);
-  if (caller?.kind !== 'forge') return { kind: 'operator', confluenceSpaces: apiKeySpaces };
+  if (!caller) return { kind: 'unauthenticated' };
+  if (caller.kind === 'api-key') return { kind: 'api-key', confluenceSpaces: apiKeySpaces };
   const token = req.get('x-forge-oauth-user');
   if (!token || !USER_TOKEN.test(token)) {
     return {
@@ -31,11 +33,7 @@ export function viewerOf(req: Request, res: Response, apiKeySpaces: 'all' | read
         'the Forge call named no site to check your access with, so I could not check which pages you may view',
     };
   }
-  // Decisions are the user's on this site (the API base names it); without an account id, the token's
-  // digest stands for the user.
+  // Without an account id, the token's digest stands for the user.
   const account = caller.accountId ?? `token:${tokenDigest(token)}`;
-  return {
-    kind: 'confluence-user',
-    user: { key: `${caller.apiBaseUrl}|${account}`, apiBaseUrl: caller.apiBaseUrl, token },
-  };
+  return { kind: 'forge-user', apiBaseUrl: caller.apiBaseUrl, account, token };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { loadConfig, SAMPLE_DOCS_DIR, type Config } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging.js';
 import { closeServer, createService, type Service, type ServiceOverrides } from '../../src/service.js';
 import { tempDir } from './temp.js';
@@ -32,11 +33,21 @@ export async function startTestService(
   const dataDir = path.join(tmp.dir, 'data');
   await mkdir(dataDir, { recursive: true });
   await cp(SAMPLE_DOCS_DIR, docsDir, { recursive: true });
-  const config = loadConfig({ DATA_DIR: dataDir, DOCS_DIR: docsDir, PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DOCS_DIR: docsDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    // Suites about other things send more than a person would; the limits have tests of their own.
+    RATE_LIMIT_CHAT_PER_MINUTE: '100000',
+    RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '100000',
+    ...env,
+  });
   const service = await createService(config, createLogger(config.logLevel, overrides.logTo), overrides);
   const jobId = service.syncFilesOnStart();
   const synced = service.jobs.whenFinished(jobId);
-  const server: Server = service.app.listen(0, '127.0.0.1');
+  const server: Server = createHttpServer(service.app, config.http).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

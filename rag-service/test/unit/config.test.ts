@@ -19,7 +19,36 @@ describe('loadConfig', () => {
     });
     expect(c.auth.forgeJwksUrl).toBe('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json');
     expect(Object.isFrozen(c.auth)).toBe(true);
-    expect(c.access).toEqual({ apiKeyConfluenceSpaces: 'all', cacheTtlMs: 60_000, cacheMaxEntries: 50_000 });
+    expect(c.access).toEqual({
+      apiKeyConfluenceSpaces: [],
+      unauthenticatedConfluenceSpaces: 'all',
+      forgeApiOrigins: ['https://api.atlassian.com'],
+      cacheTtlMs: 60_000,
+      cacheMaxEntries: 50_000,
+    });
+  });
+
+  it('shows calls without credentials every space on loopback only; elsewhere what API keys see', () => {
+    const open = (env: Record<string, string>) => loadConfig(env).access.unauthenticatedConfluenceSpaces;
+    expect(open({})).toBe('all');
+    expect(open({ API_KEY_CONFLUENCE_ACCESS: 'HR' })).toBe('all');
+    const proxied = { HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true' };
+    expect(open(proxied)).toEqual([]);
+    expect(open({ ...proxied, API_KEY_CONFLUENCE_ACCESS: 'HR' })).toEqual(['HR']);
+  });
+
+  it('believes X-Forwarded-For from loopback by default; TRUST_PROXY names hops or proxies', () => {
+    expect(loadConfig({}).http.trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/16, fd00::/8' }).http.trustProxy).toBe(
+      '10.0.0.0/16, fd00::/8',
+    );
+  });
+
+  it('adds the operator’s origins to where users’ tokens may go, as origins', () => {
+    const origins = loadConfig({ FORGE_EXTRA_API_ORIGINS: 'http://127.0.0.1:8090, https://gw.example/' })
+      .access.forgeApiOrigins;
+    expect(origins).toEqual(['https://api.atlassian.com', 'http://127.0.0.1:8090', 'https://gw.example']);
   });
 
   it('reads what API-key callers may see of Confluence', () => {
@@ -69,7 +98,12 @@ describe('loadConfig', () => {
     [{ API_KEY_CONFLUENCE_ACCESS: 'ENG;HR' }, 'API_KEY_CONFLUENCE_ACCESS'],
     [{ API_KEY_CONFLUENCE_ACCESS: '' }, 'API_KEY_CONFLUENCE_ACCESS'],
     [{ ACCESS_CACHE_TTL_MS: '-1' }, 'ACCESS_CACHE_TTL_MS'],
+    [{ FORGE_EXTRA_API_ORIGINS: 'https://gw.example/ex/confluence' }, 'FORGE_EXTRA_API_ORIGINS'],
+    [{ FORGE_EXTRA_API_ORIGINS: 'ftp://gw.example' }, 'FORGE_EXTRA_API_ORIGINS'],
+    [{ FORGE_EXTRA_API_ORIGINS: 'https://user:pw@gw.example' }, 'FORGE_EXTRA_API_ORIGINS'],
     [{ ACCESS_CACHE_MAX_ENTRIES: 'lots' }, 'ACCESS_CACHE_MAX_ENTRIES'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'my-alb' }, 'TRUST_PROXY'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -4,6 +4,7 @@ import type { JobRegistry } from '../../ingest/jobs.js';
 import type { VectorStore } from '../../store/vector-store.js';
 import type { Access } from '../auth.js';
 import { requireJson } from '../auth.js';
+import { jsonBody } from '../json-body.js';
 import { parseWith } from '../validate.js';
 
 export interface AdminDeps {
@@ -16,7 +17,7 @@ export interface AdminDeps {
 export function adminRoutes(deps: AdminDeps, auth: (a: Access) => RequestHandler): Router {
   const { jobs, store } = deps;
   const router = Router();
-  router.use('/api/v1/admin', auth('admin'));
+  router.use('/api/v1/admin', auth('admin'), jsonBody);
 
   router.post('/api/v1/admin/reindex', requireJson, (req, res) => {
     const body = parseWith(ReindexRequest, req.body ?? {});

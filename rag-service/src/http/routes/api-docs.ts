@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { openApiDocument } from '../openapi.js';
 
 const require = createRequire(import.meta.url);
+
+/** The Swagger UI files `web/public/api-docs.html` loads; the rest of swagger-ui-dist (its demo page…) stays unserved. */
+export const SWAGGER_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js'] as const;
 
 /** `/openapi.json` and Swagger UI at `/docs`, served from the swagger-ui-dist package (no CDN). */
 export function apiDocsRoutes(version: string, webDir: string): Router {
@@ -16,6 +19,11 @@ export function apiDocsRoutes(version: string, webDir: string): Router {
   router.get(['/docs', '/docs/'], (_req, res) => {
     res.sendFile(path.join(webDir, 'api-docs.html'));
   });
-  router.use('/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
+  for (const file of SWAGGER_ASSETS) {
+    router.get(`/docs/assets/${file}`, (_req, res) => {
+      // `root`: the package lives under node_modules/.pnpm, and sendFile refuses dot folders in a full path.
+      res.sendFile(file, { root: swaggerDir, maxAge: '1h' });
+    });
+  }
   return router;
 }

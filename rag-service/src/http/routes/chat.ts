@@ -4,6 +4,7 @@ import type { ChatService } from '../../chat/chat-service.js';
 import { AppError } from '../../errors.js';
 import type { Access } from '../auth.js';
 import { requireJson } from '../auth.js';
+import { jsonBody } from '../json-body.js';
 import type { Metrics } from '../metrics.js';
 import { openEventStream } from '../sse.js';
 import { parseWith } from '../validate.js';
@@ -23,7 +24,7 @@ export function chatRoutes(
   apiKeySpaces: 'all' | readonly string[],
 ): Router {
   const router = Router();
-  router.post('/api/v1/chat', auth('chat'), requireJson, async (req, res) => {
+  router.post('/api/v1/chat', auth('chat'), requireJson, jsonBody, async (req, res) => {
     const request = parseWith(ChatRequest, req.body);
     const viewer = viewerOf(req, res, apiKeySpaces);
     const controller = new AbortController();

@@ -209,7 +209,8 @@ $('new-chat').addEventListener('click', () => {
 fetch('readyz')
   .then((r) => r.json())
   .then((r) => {
-    $('model').textContent = `${r.checks.llm.detail} · ${r.checks.embeddings.detail}`;
+    // Readiness names the models only to the operator (open mode on this machine, or an admin key).
+    $('model').textContent = [r.checks.llm.detail, r.checks.embeddings.detail].filter(Boolean).join(' · ');
   })
   .catch(() => {});
 question.focus();
