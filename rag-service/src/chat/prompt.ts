@@ -32,13 +32,13 @@ const SYSTEM_JIRA = `You help a support agent answer a Jira issue. Write a reply
 const FENCE_TAGS = ['context', 'issue'];
 
 /** Characters that render as (or fold to) an angle bracket or a slash, besides the ASCII ones. */
-const OPEN = '<\u3008\u27e8\u276e\u227a';
-const CLOSE = '>\u3009\u27e9\u276f\u227b';
+const OPEN = '<\u02c2\u1438\u3008\u27e8\u276e\u227a';
+const CLOSE = '>\u02c3\u1433\u3009\u27e9\u276f\u227b';
 const SLASH = '/\u2044\u2215\u29f8';
 
 /** Cyrillic and Greek letters that look like the Latin letters of the tag names. */
 const LOOK_ALIKES: Readonly<Record<string, string>> = {
-  c: '\u0441\u03f2',
+  c: '\u0441\u03c2', // ϲ (lunate sigma) folds to ς under NFKC
   o: '\u043e\u03bf',
   n: '\u0578',
   t: '\u0442',
@@ -52,17 +52,30 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = {
 const tagName = (name: string) =>
   Array.from(name, (ch) => `[${ch}${ch.toUpperCase()}${LOOK_ALIKES[ch] ?? ''}]`).join('');
 
-/** Any spelling of a fence tag: look-alike brackets, letters and slashes, spaces anywhere inside. */
+/**
+ * Any spelling of a fence tag: look-alike brackets, letters and slashes, a few spaces inside, attributes
+ * or no closing bracket at all (`</context x="1">`, `<context`): a model reads those as tags too. Every
+ * repetition is bounded, so each position costs a constant: `\s*` on both sides of an optional slash
+ * backtracked cubically, 27 s for a 4,000-character question of spaces.
+ */
 const FENCE_TAG = new RegExp(
-  `[${OPEN}]\\s*[${SLASH}]?\\s*(?:${FENCE_TAGS.map(tagName).join('|')})\\s*[${SLASH}]?\\s*[${CLOSE}]`,
+  `[${OPEN}]\\s{0,8}[${SLASH}]?\\s{0,8}(?:${FENCE_TAGS.map(tagName).join('|')})(?=[${CLOSE}]|[^\\p{L}\\p{N}]|$)(?:[^${OPEN}${CLOSE}\\n]{0,64}[${CLOSE}])?`,
   'giu',
 );
 
-/** Characters that show nothing (zero-width, joiners, soft hyphen, bidi controls) and can hide a tag. */
-const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const CLOSING_BRACKET = new RegExp(`[${CLOSE}]$`, 'u');
 
-/** A line that would read as the header of another passage (`[2] Security policy`). */
-const PASSAGE_HEADER = /^(\s*)\[(\s*\d+\s*)\]/gm;
+/** Characters that show nothing (zero-width, joiners, variation selectors, bidi controls, tags…). */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/** Line breaks other than \n and \r that a model may read as one: made plain, so `^` below sees them. */
+const OTHER_LINE_BREAKS = /[\v\f\x85\u2028\u2029]/g;
+
+/**
+ * A line that would read as the header of another passage (`[2] Security policy`), after blanks. The blanks
+ * stop at the line's end: `\s*` would run on over the next lines from every line start (quadratic).
+ */
+const PASSAGE_HEADER = /^((?:[^\S\r\n]|\u2800)*)\[(\s*\d+\s*)\]/gm;
 
 /**
  * Text that cannot close or open a block it is quoted in, whatever look-alike it is spelt with:
@@ -73,7 +86,8 @@ export function neutralise(text: string): string {
   return text
     .normalize('NFKC')
     .replace(INVISIBLE, '')
-    .replace(FENCE_TAG, (tag) => `‹${tag.slice(1, -1)}›`);
+    .replace(OTHER_LINE_BREAKS, '\n')
+    .replace(FENCE_TAG, (tag) => `‹${tag.slice(1).replace(CLOSING_BRACKET, '›')}`);
 }
 
 /** Passage text as quoted: fenced, and no line of it can pass for the header of another passage. */
