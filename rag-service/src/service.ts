@@ -28,6 +28,7 @@ import type { StoreLog } from './store/orphans.js';
 import { QdrantStore } from './store/qdrant.js';
 import type { IndexIdentity, VectorStore } from './store/vector-store.js';
 import { SERVICE_VERSION } from './version.js';
+import { rankTable } from './text/bpe.js';
 
 export interface Service {
   app: Express;
@@ -139,6 +140,7 @@ export async function createService(
   log: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
+  rankTable(); // token counting's table, built now rather than in the middle of the first request
   const models = overrides.models ?? (await createModels(config, log));
   const store = await openStore(config, models.embedder, false, config.vectorStore, log);
   const uploadsDir = path.join(config.dataDir, 'uploads');

@@ -100,8 +100,8 @@ export function truncateTokens(text: string, maxTokens: number, from: 'start' | 
       : fromEnd
         ? text.slice(-window).replace(/^[\uDC00-\uDFFF]/, '')
         : text.slice(0, window).replace(/[\uD800-\uDBFF]$/, '');
-  const inOrder = Array.from(pieces(part));
-  if (fromEnd) inOrder.reverse();
+  // From the start, pieces are read only until the budget is spent; from the end, the window is read whole.
+  const inOrder = fromEnd ? Array.from(pieces(part)).reverse() : pieces(part);
   const kept: string[] = [];
   let left = maxTokens;
   for (const piece of inOrder) {
