@@ -40,6 +40,11 @@ const LOCK_FILE = 'write.lock';
 const SCHEMA_VERSION = 1;
 /** Documents per delete predicate: keeps SQL predicates to a size the planner handles quickly. */
 const PREDICATE_BATCH = 200;
+/**
+ * Chunk rows per upsert. LanceDB turns rows into Arrow on the event loop (about 60 µs a row with its
+ * vector): a 14,000-chunk document in one call held every request for over half a second.
+ */
+const ROWS_PER_UPSERT = 1000;
 /** From this many chunks on, dense search goes through an approximate (IVF) index. */
 const VECTOR_INDEX_MIN_ROWS = 10_000;
 /** The vector index this version builds: IVF partitions of full-precision vectors. */
@@ -174,8 +179,13 @@ export class EmbeddedStore implements VectorStore {
       // Rows are built before the native merge builder exists: a bad row must not leave it half-open.
       const rows = batch.flatMap((w) => w.chunks.map((c) => toChunkRow(c, this.dimensions)));
       // Upsert first, prune after: a document is never without its chunks, and a replay is harmless.
-      if (rows.length) {
-        await this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      for (let i = 0; i < rows.length; i += ROWS_PER_UPSERT) {
+        if (i) await new Promise((resolve) => setImmediate(resolve)); // let waiting requests in
+        await this.chunks
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(rows.slice(i, i + ROWS_PER_UPSERT));
       }
       const stale = batch.map((w) => `(docId = ${literal(w.record.id)} AND ordinal >= ${w.chunks.length})`);
       for (let i = 0; i < stale.length; i += PREDICATE_BATCH) {
