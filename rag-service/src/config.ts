@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cron } from 'croner';
@@ -42,10 +43,25 @@ const bool = z
   });
 
 /** Actions a caller may take per minute; 0 turns the limit off. */
+/** One entry of Express's `trust proxy` list: a name it knows, an IP address, or a subnet in CIDR form. */
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (!version || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
 const perMinute = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // An empty PORT= is a mistake, not "any free port" (what 0 means, and what Number('') would give).
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number (0: any free port)')
+    .default('8080')
+    .transform(Number)
+    .pipe(z.number().max(65535)),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: optionalText,
   VECTOR_STORE: z.enum(['embedded', 'qdrant']).optional(),
@@ -113,11 +129,7 @@ const Env = z.object({
     .trim()
     .default('loopback')
     .refine(
-      (v) =>
-        /^\d{1,2}$/.test(v) ||
-        v
-          .split(',')
-          .every((p) => /^(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/.test(p.trim())),
+      (v) => /^\d{1,2}$/.test(v) || v.split(',').every((entry) => isProxyEntry(entry.trim())),
       'must be a number of proxy hops, or proxy addresses/subnets (comma-separated), or loopback, linklocal, uniquelocal',
     ),
 });

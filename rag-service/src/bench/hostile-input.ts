@@ -90,8 +90,9 @@ async function chat(url: string, description: string): Promise<void> {
 async function chatCosts(server: ServerProcess, chatsPerInput: number): Promise<Record<string, number>> {
   const costs: Record<string, number> = {};
   const inputs = { 'short description (baseline)': 'My 50 MB PDF is refused.', ...HOSTILE_DESCRIPTIONS };
+  // Every path warmed first: the first input measured must not pay for the JIT alone.
+  for (const description of Object.values(inputs)) await chat(server.url, description);
   for (const [name, description] of Object.entries(inputs)) {
-    await chat(server.url, description); // warm
     const before = cpuMs(server.child.pid!);
     for (let i = 0; i < chatsPerInput; i++) await chat(server.url, description);
     costs[name] = Math.round(((cpuMs(server.child.pid!) - before) / chatsPerInput) * 10) / 10;

@@ -83,6 +83,9 @@ export function createApp(deps: AppDeps): Express {
           'style-src': ["'self'", "'unsafe-inline'"],
           'img-src': ["'self'", 'data:'],
           'connect-src': ["'self'"],
+          // Served over plain HTTP too (a dev stack, a name in ALLOWED_HOSTS): upgrading the page's own
+          // requests to HTTPS would break it there.
+          'upgrade-insecure-requests': null,
         },
       },
     }),

@@ -99,7 +99,10 @@ export function authorizer(auth: Config['auth'], failures?: RateLimiter): (acces
     try {
       res.locals.caller = await identify(req, access);
     } catch (err) {
-      if (failures && err instanceof AppError && err.code === 'unauthorized') {
+      // Only a credential that was tried and refused is a guess: a call that sent none (a browser tab, a
+      // misconfigured client) must not use up its address's budget for the callers who share that address.
+      const tried = req.get('x-api-key') !== undefined || req.get('authorization') !== undefined;
+      if (failures && tried && err instanceof AppError && err.code === 'unauthorized') {
         failures.take(address);
         if (lockedFor) throw tooManyFailures(res, failures, lockedFor);
       }

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import multer from 'multer';
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@kb/contracts';
 import { AppError } from '../errors.js';
+import { UPLOAD_MAX_BYTES } from './routes/documents.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = Object.fromEntries(
   Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
@@ -11,8 +12,12 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = Object.fromEntries(
 function fromFrameworkError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   if (err instanceof multer.MulterError) {
-    if (err.code === 'LIMIT_FILE_SIZE')
-      return new AppError('payload_too_large', 'the file is larger than the upload limit');
+    if (err.code === 'LIMIT_FILE_SIZE') {
+      const mb = UPLOAD_MAX_BYTES / 1024 / 1024;
+      return new AppError('payload_too_large', `the file is larger than the upload limit of ${mb} MB`);
+    }
+    if (err.code === 'LIMIT_FILE_COUNT')
+      return new AppError('invalid_request', 'send exactly one file in the field "file"');
     if (err.code === 'LIMIT_UNEXPECTED_FILE') {
       return new AppError(
         'invalid_request',
@@ -71,5 +76,5 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 };
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.path}`));
+  res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 };

@@ -130,6 +130,7 @@ describe('bad input to every POST route', () => {
         .attach('file', Buffer.from('# a'), 'a.md')
         .attach('file', Buffer.from('# b'), 'b.md');
       expectError(res, 400, 'invalid_request');
+      expect(res.body.error.message).toBe('send exactly one file in the field "file"');
     });
 
     it('over 10 MB → 413', async () => {
@@ -137,6 +138,7 @@ describe('bad input to every POST route', () => {
         .post('/api/v1/documents')
         .attach('file', Buffer.alloc(11 * 1024 * 1024, 'a'), 'big.txt');
       expectError(res, 413, 'payload_too_large');
+      expect(res.body.error.message).toBe('the file is larger than the upload limit of 10 MB');
     });
 
     it.each([
@@ -160,7 +162,9 @@ describe('bad input to every POST route', () => {
   });
 
   it('unknown routes → 404 JSON', async () => {
-    expectError(await request(t.url).get('/api/v1/nothing'), 404, 'not_found');
+    const nothing = await request(t.url).get('/api/v1/nothing?x=1');
+    expectError(nothing, 404, 'not_found');
+    expect(nothing.body.error.message).toBe('no route for GET /api/v1/nothing');
     expectError(await request(t.url).post('/api/v1/chat/extra'), 404, 'not_found');
     expectError(await request(t.url).get('/api/v1/admin/jobs/does-not-exist'), 404, 'not_found');
     expectError(await request(t.url).post('/api/v1/admin/jobs/does-not-exist/cancel'), 404, 'not_found');

@@ -127,3 +127,56 @@ describe('the Host rule with API keys', () => {
     );
   });
 });
+
+/**
+ * API keys do not make the rule moot: a key kept in a browser extension or a page's own script is sent
+ * by the browser on the page's behalf, so changes it asks for from another site are refused all the same.
+ */
+describe('cross-site requests with API keys configured', () => {
+  const t = useTestService({ API_KEYS: 'chat-key', ADMIN_API_KEYS: 'admin-key' });
+  const post = (path: string, key: string, headers: Record<string, string>) =>
+    fetch(`${t.url}${path}`, {
+      method: 'POST',
+      body: QUESTION,
+      headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers },
+    });
+
+  it('refuses a state-changing call a browser sends for another site, even with a valid key', async () => {
+    const chat = await post('/api/v1/chat', 'chat-key', { 'sec-fetch-site': 'cross-site' });
+    expectForbidden(
+      chat.status,
+      await chat.json(),
+      /cross-site request refused.*Sec-Fetch-Site: "cross-site"/,
+    );
+    const reindex = await post('/api/v1/admin/reindex', 'admin-key', { origin: EVIL });
+    expectForbidden(reindex.status, await reindex.json(), /Origin "https:\/\/evil\.example"/);
+  });
+
+  it('lets the same call through from outside a browser or from the service’s own page', async () => {
+    expect((await post('/api/v1/chat', 'chat-key', {})).status).toBe(200);
+    expect((await post('/api/v1/chat', 'chat-key', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+  });
+});
+
+describe('ALLOWED_HOSTS=*', () => {
+  const anyHost = useTestService({ ALLOWED_HOSTS: '*' });
+  const guarded = useTestService();
+  const asKbExample = async (url: string) =>
+    (await rawRequest(url, { path: '/readyz', headers: { host: 'kb.example' } })).status;
+
+  it('turns the Host rule off: any name is answered, without credentials', async () => {
+    expect(await asKbExample(anyHost.url)).toBe(200);
+    expect(
+      (
+        await rawRequest(anyHost.url, {
+          method: 'POST',
+          path: '/api/v1/chat',
+          headers: { host: 'kb.example:8080', 'content-type': 'application/json' },
+          body: QUESTION,
+        })
+      ).status,
+    ).toBe(200);
+    // The same request to a service without it is refused.
+    expect(await asKbExample(guarded.url)).toBe(403);
+  });
+});

@@ -40,6 +40,21 @@ describe('readiness detail', () => {
       expect((await readiness(local.url)).body.checks.store.detail).toContain(local.dataDir);
     });
   });
+
+  describe('in open mode on a non-loopback address (ALLOW_UNAUTHENTICATED)', () => {
+    // Listens on 127.0.0.1 like every test service; HOST is what tells the service it is reachable from afar.
+    const exposed = useTestService({ HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true' });
+
+    it('gives whoever asks the verdicts only: the caller is not the operator at their machine', async () => {
+      const { text, body } = await readiness(exposed.url);
+      expect(body).toEqual({
+        status: 'ok',
+        checks: { store: { status: 'ok' }, llm: { status: 'ok' }, embeddings: { status: 'ok' } },
+      });
+      expect(text).not.toContain(exposed.dataDir);
+      expect(text).not.toMatch(/extractive/);
+    });
+  });
 });
 
 describe('/docs/assets', () => {

@@ -91,6 +91,18 @@ describe('per-caller rate limits', () => {
       expect((await ask('wrong', '203.0.113.10')).status).toBe(401);
     });
 
+    it('does not count calls that sent no credential: a tab left open must not lock out its office', async () => {
+      const office = '203.0.113.40';
+      const bare = () =>
+        fetch(`${t.url}/api/v1/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': office },
+          body: QUESTION,
+        });
+      for (let i = 0; i < 5; i++) expect((await bare()).status).toBe(401);
+      expect((await ask('right-key', office)).status).toBe(200);
+    });
+
     it('counts wrong keys sent to /readyz too, so readiness detail cannot be used to test admin keys', async () => {
       const prober = '203.0.113.30';
       const ready = (key: string) =>

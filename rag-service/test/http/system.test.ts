@@ -88,6 +88,8 @@ describe('system routes', () => {
     const res = await request(t.url).get('/').expect(200);
     expect(res.text).toMatch(/<textarea[^>]*id="question"/);
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    // The page is also served over plain HTTP (a dev stack, a name in ALLOWED_HOSTS): no forced upgrade.
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });

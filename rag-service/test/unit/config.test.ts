@@ -43,6 +43,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/16, fd00::/8' }).http.trustProxy).toBe(
       '10.0.0.0/16, fd00::/8',
     );
+    expect(loadConfig({ TRUST_PROXY: '192.0.2.7,uniquelocal' }).http.trustProxy).toBe(
+      '192.0.2.7,uniquelocal',
+    );
+  });
+
+  it('limits each caller by default: 30 questions, 10 uploads and 20 failed authentications a minute', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      chatPerMinute: 30,
+      uploadsPerMinute: 10,
+      authFailuresPerMinute: 20,
+    });
+    expect(loadConfig({}).http).toMatchObject({ requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 });
   });
 
   it('adds the operator’s origins to where users’ tokens may go, as origins', () => {
@@ -104,6 +116,10 @@ describe('loadConfig', () => {
     [{ ACCESS_CACHE_MAX_ENTRIES: 'lots' }, 'ACCESS_CACHE_MAX_ENTRIES'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'my-alb' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'abc' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/8/1' }, 'TRUST_PROXY'],
+    [{ PORT: '' }, 'PORT'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

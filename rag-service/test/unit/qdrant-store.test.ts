@@ -200,3 +200,73 @@ describe('orphan repair beside other instances writing', () => {
     expect(await found(other)).toEqual(['Zeppelin hangar keys, version h2.']);
   });
 });
+
+/**
+ * A write records its document before its chunks (so other instances never see chunks without a record),
+ * but with a hash no content has until the chunks are in: cut short in between, the next sync sees a
+ * changed document and writes it again, instead of keeping it with missing chunks for good.
+ */
+describe('a write cut short after its pending record', () => {
+  let server: QdrantTestServer;
+  beforeEach(async () => {
+    server = await new QdrantTestServer().start();
+  });
+  afterEach(async () => {
+    await server.close();
+    expect(server.violations).toEqual([]);
+  });
+
+  const REAL_HASH = 'sha256-of-the-content';
+  const write = {
+    record: {
+      id: 'd',
+      source: 'files' as const,
+      title: 'Hangar',
+      url: 'd.md',
+      hash: REAL_HASH,
+      chunks: 1,
+      indexedAt: '',
+    },
+    chunks: [
+      {
+        id: 'd#0',
+        docId: 'd',
+        ordinal: 0,
+        source: 'files' as const,
+        title: 'Hangar',
+        headingPath: [],
+        url: 'd.md',
+        text: 'Zeppelin hangar keys hang by the door.',
+      },
+    ],
+  };
+
+  it('leaves the document recorded with a hash that is not its own, so the next sync redoes it', async () => {
+    const store = await QdrantStore.open({
+      url: server.url,
+      collection: 'k',
+      identity: { embeddings: 'none', dimensions: 0 },
+    });
+    const chunkUpsert = server.holdNext((r) => r.method === 'PUT' && r.path === '/collections/k/points');
+    const writing = store.replaceDocuments([write]);
+    await chunkUpsert.reached;
+    // The record went first; then Qdrant goes away before a single chunk is in.
+    expect(server.requests.filter((r) => r.path === '/collections/k_documents/points')).toHaveLength(1);
+    server.outage = 503;
+    chunkUpsert.release();
+    await expect(writing).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    server.outage = undefined;
+
+    const [record, ...others] = await store.listDocuments();
+    expect(others).toEqual([]);
+    expect(record).toMatchObject({ id: 'd', source: 'files' });
+    expect(record!.hash).not.toBe(REAL_HASH);
+
+    // The redo completes the document and records its real hash.
+    await store.replaceDocuments([write]);
+    expect((await store.listDocuments()).map((d) => [d.id, d.hash])).toEqual([['d', REAL_HASH]]);
+    expect((await store.search({ text: 'zeppelin hangar', limit: 3 })).map((h) => h.chunk.id)).toEqual([
+      'd#0',
+    ]);
+  });
+});
