@@ -32,9 +32,13 @@ await build({
 });
 // The PDF reader's worker thread: src/ingest/convert/pdf.ts starts it from `new URL('./pdf-worker.mjs',
 // import.meta.url)`, which in the bundle is dist/ beside main.js and cli.js. Same name, same folder.
+// The text converters' worker thread, likewise: text-converter.ts starts dist/text-worker.mjs.
 await build({
   ...common,
-  entryPoints: { 'pdf-worker': 'src/ingest/convert/pdf-worker.mjs' },
+  entryPoints: {
+    'pdf-worker': 'src/ingest/convert/pdf-worker.mjs',
+    'text-worker': 'src/ingest/convert/text-worker.ts',
+  },
   outExtension: { '.js': '.mjs' },
 });
 await cp(path.join(root, 'src/web/public'), path.join(root, 'dist/public'), { recursive: true });

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Check, Readiness, SyncSource } from '@kb/contracts';
@@ -141,6 +142,9 @@ export async function createService(
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
   rankTable(); // token counting's table, built now rather than in the middle of the first request
+  // The index holds every indexed page's text, restricted ones too: a DATA_DIR made here is the service's
+  // alone (0700). One that exists already keeps the mode its operator gave it.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const models = overrides.models ?? (await createModels(config, log));
   const store = await openStore(config, models.embedder, false, config.vectorStore, log);
   const uploadsDir = path.join(config.dataDir, 'uploads');

@@ -135,6 +135,12 @@ async function repros(url: string): Promise<Record<string, Outcome>> {
     'chat, 16,000-character history turn': await timed(url, () => post(url, history)),
     'upload, one 6 KB word': await timed(url, () => upload(url, Buffer.from('w'.repeat(6_000)), 'w6.txt')),
     'upload, one 10 KB word': await timed(url, () => upload(url, Buffer.from('w'.repeat(10_000)), 'w10.txt')),
+    'chat, a question of spaces around a tag name': await timed(url, () =>
+      post(url, { message: `<${' '.repeat(1330)}context${' '.repeat(2650)}x` }),
+    ),
+    'upload, 21 KB of Markdown emphasis runs': await timed(url, () =>
+      upload(url, Buffer.from(' *a'.repeat(7000)), 'runs.md'),
+    ),
     'upload, 36 KB PDF inflating to 10 MB': await timed(url, () =>
       upload(url, makeInflatingPdf(10 * MB), 'bomb.pdf'),
     ),

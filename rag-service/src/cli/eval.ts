@@ -28,7 +28,7 @@ Options:
   --json <file>        also write the results as JSON
   -h, --help           show this help
 
-Example: pnpm kb eval ../shared/eval/beir-scifact --json eval.json
+Example: pnpm kb eval ../../shared/eval/beir-scifact --json eval.json
 `;
 
 const MODES: RetrievalMode[] = ['lexical', 'dense', 'hybrid'];
@@ -74,7 +74,7 @@ export async function runEval(
     strict: true,
   });
   const [dir] = positionals;
-  if (!dir) throw new Error('name a BEIR folder, e.g. pnpm kb eval ../shared/eval/beir-scifact');
+  if (!dir) throw new Error('name a BEIR folder, e.g. pnpm kb eval ../../shared/eval/beir-scifact');
   const config = loadConfig(env);
   const { embedder } = await createModels(config);
   const modes = (values.modes?.split(',') ?? MODES).map((m) => m.trim()) as RetrievalMode[];

@@ -1,8 +1,32 @@
 /**
- * Query parameters that carry credentials when a client puts them in the URL: `key`, `token`, `password`,
- * `secret`, `api_key`/`apikey`, and any `…_token`, `…_secret`, `…_key`, `…_password` (`access_token`).
+ * Words that make a query parameter a credential wherever they stand in its name (`token`,
+ * `access_token`, `accessToken`, `X-Amz-Signature`, `authorization`…); `key` counts only as the last word
+ * (`key`, `api_key`, `apiKey`), so `keyword` and `keys_only` stay readable.
  */
-const SECRET_PARAMETER = /^(?:key|token|password|secret|api-?key|.+-(?:token|secret|key|password))$/i;
+const SECRET_WORDS = new Set([
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'apikey',
+  'jwt',
+  'auth',
+  'authorization',
+  'credential',
+  'credentials',
+  'signature',
+  'sig',
+]);
+
+function isSecretParameter(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.some((w) => SECRET_WORDS.has(w)) || words.at(-1) === 'key';
+}
 
 function parameterName(raw: string): string {
   let name = raw.replace(/\+/g, ' ');
@@ -11,8 +35,8 @@ function parameterName(raw: string): string {
   } catch {
     // A malformed escape is still compared as written.
   }
-  // `api_key` and `api-key`, `token[]` and `token` are the same parameter to most frameworks.
-  return name.replace(/\[.*$/, '').trim().replace(/_/g, '-');
+  // `token[]` and `token` are the same parameter to most frameworks.
+  return name.replace(/\[.*$/, '').trim();
 }
 
 /** The URL with the values of secret-looking query parameters replaced, for request logs. */
@@ -25,7 +49,7 @@ export function redactQuerySecrets(url: string): string {
     .map((pair) => {
       const eq = pair.indexOf('=');
       const name = eq < 0 ? pair : pair.slice(0, eq);
-      return eq >= 0 && SECRET_PARAMETER.test(parameterName(name)) ? `${name}=[redacted]` : pair;
+      return eq >= 0 && isSecretParameter(parameterName(name)) ? `${name}=[redacted]` : pair;
     });
   return `${url.slice(0, start + 1)}${query.join('&')}`;
 }

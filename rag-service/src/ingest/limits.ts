@@ -9,6 +9,10 @@ export const DOCUMENT_LIMITS = {
   maxTextChars: 20_000_000,
   /** Chunks one document may produce; past it the document is refused rather than half-indexed. */
   maxChunks: 20_000,
+  /** Wall-clock time one text document (Markdown, HTML, a Confluence page) may take to convert. */
+  convertTimeoutMs: 20_000,
+  /** Heap the converters' worker thread may use (MB). */
+  convertHeapMb: 512,
   /** PDF pages read at most. */
   maxPdfPages: 2_000,
   /**

@@ -32,7 +32,17 @@ export function renderTable(header: string[], rows: string[][]): string {
 }
 
 export function renderCode(code: string, language?: string): string {
-  return '```' + (language ?? '') + '\n' + code.replace(/\n+$/, '') + '\n```';
+  return '```' + (language ?? '') + '\n' + trimEndOf(code, '\n') + '\n```';
+}
+
+/**
+ * `text` without the run of `chars` at its end. A loop, not `/[…]+$/`: a regex engine tries that from
+ * every character of every run and fails at each run's end, quadratic on 40,000 newlines before a letter.
+ */
+export function trimEndOf(text: string, chars: string): string {
+  let end = text.length;
+  while (end > 0 && chars.includes(text[end - 1]!)) end--;
+  return text.slice(0, end);
 }
 
 /** Collects blocks while walking a tree: inline text accumulates until a block boundary flushes it. */

@@ -77,6 +77,8 @@ describe('bench CLI', () => {
         'chat, 16,000-character history turn': 200,
         'upload, one 6 KB word': 201,
         'upload, one 10 KB word': 201,
+        'chat, a question of spaces around a tag name': 200,
+        'upload, 21 KB of Markdown emphasis runs': 201,
         'upload, 36 KB PDF inflating to 10 MB': 413,
       });
       expect(run.chat).toBeUndefined();

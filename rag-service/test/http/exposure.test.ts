@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ErrorBody, Readiness } from '@kb/contracts';
@@ -109,5 +110,17 @@ describe('request logs', () => {
     for (const secret of secrets) expect(logged).not.toContain(secret);
     const url = (JSON.parse(line) as { req: { url: string } }).req.url;
     expect(url).toBe(`/api/v1/admin/jobs?limit=5&${names.map((n) => `${n}=[redacted]`).join('&')}`);
+  });
+});
+
+describe('a DATA_DIR the service makes', () => {
+  const fresh = path.join(os.tmpdir(), `kb-fresh-${process.pid}-${Date.now()}`, 'data');
+  const t = useTestService({ DATA_DIR: fresh });
+  afterAll(() => rm(path.dirname(fresh), { recursive: true, force: true }));
+
+  it('is the service’s alone: the index holds restricted pages’ text', async () => {
+    await t.synced;
+    expect((await stat(fresh)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.dirname(fresh))).mode & 0o777).toBe(0o700);
   });
 });

@@ -83,6 +83,25 @@ describe('inputs that once stalled the service', () => {
     expect(worstMs).toBeLessThan(1000);
   }, 20_000);
 
+  it('answers a question of spaces around a tag name (the fence check was cubic: 27 s)', async () => {
+    const { result, worstMs } = await whileWatchingHealth(() =>
+      chat({ message: `<${' '.repeat(1330)}context${' '.repeat(2650)}x` }),
+    );
+    expect(result.status).toBe(200);
+    expect(worstMs).toBeLessThan(1000);
+  }, 20_000);
+
+  it('indexes 21 KB of Markdown emphasis runs (marked took 17 s on the event loop)', async () => {
+    const { result, worstMs } = await whileWatchingHealth(() =>
+      request(t.url)
+        .post('/api/v1/documents')
+        .attach('file', Buffer.from(`# Runs\n\n${' *a'.repeat(7000)}`), 'runs.md'),
+    );
+    expect(result.status).toBe(201);
+    expect(result.body.title).toBe('Runs');
+    expect(worstMs).toBeLessThan(1000);
+  }, 20_000);
+
   it.each([6_000, 10_000, 200_000])(
     'indexes an upload of one %i-character word, within the chunk budget',
     async (size) => {

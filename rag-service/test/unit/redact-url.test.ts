@@ -21,7 +21,31 @@ describe('redactQuerySecrets', () => {
       expect([name, redactQuerySecrets(`/x?${name}=s3cr3t`)]).toEqual([name, `/x?${name}=[redacted]`]);
   });
 
-  it('compares a malformed escape as written instead of throwing', () => {
-    expect(redactQuerySecrets('/x?token%=s3cr3t&to%zzken=plain')).toBe('/x?token%=s3cr3t&to%zzken=plain');
+  it('reads a malformed escape as written instead of throwing', () => {
+    expect(redactQuerySecrets('/x?token%=s3cr3t&to%zzken=plain')).toBe('/x?token%=[redacted]&to%zzken=plain');
   });
+
+  it.each([
+    'accessToken',
+    'apiToken',
+    'apiKey',
+    'authorization',
+    'auth',
+    'jwt',
+    'credentials',
+    'pwd',
+    'passwd',
+    'client_secret',
+    'X-Amz-Signature',
+    'sig',
+  ])('redacts %s, a credential by any common name', (name) => {
+    expect(redactQuerySecrets(`/x?${name}=s3cr3t&q=kept`)).toBe(`/x?${name}=[redacted]&q=kept`);
+  });
+
+  it.each(['keyword', 'keys_only', 'monkey', 'tokenizer', 'author'])(
+    'keeps %s, which only looks like one',
+    (name) => {
+      expect(redactQuerySecrets(`/x?${name}=visible`)).toBe(`/x?${name}=visible`);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import {
   BlockWriter,
   collapseWhitespace,
   renderCode,
+  trimEndOf,
   renderTable,
   type Block,
   type StructuredDocument,
@@ -221,7 +222,7 @@ function macro(node: Element, out: BlockWriter): void {
   if (name in CODE_MACROS) {
     const plain = childTags(node, 'ac:plain-text-body')[0];
     const language = parameter(node, 'language');
-    const code = plain ? rawText(plain).replace(/^\n+|\s+$/g, '') : '';
+    const code = plain ? trimEndOf(rawText(plain), ' \t\n\r\f\v').replace(/^\n+/, '') : '';
     const title = parameter(node, 'title');
     if (title) out.block({ kind: 'text', text: title });
     out.block({

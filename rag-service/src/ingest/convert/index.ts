@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { DocumentFormat } from '../file-type.js';
 import type { StructuredDocument } from '../structured.js';
-import { convertHtml } from './html.js';
-import { convertMarkdown } from './markdown.js';
 import { convertPdf } from './pdf.js';
-import { convertPlainText } from './plain-text.js';
+import { convertInWorker } from './text-converter.js';
 
 /** A readable fallback title from a file name: "api-tokens.md" → "Api tokens". */
 export function titleFromFileName(fileName: string): string {
@@ -20,7 +18,5 @@ export async function convertDocument(
   const fallback = titleFromFileName(fileName);
   if (format === 'pdf') return convertPdf(bytes, fallback);
   const text = new TextDecoder('utf-8').decode(bytes);
-  if (format === 'markdown') return convertMarkdown(text, fallback);
-  if (format === 'html') return convertHtml(text, fallback);
-  return convertPlainText(text, fallback);
+  return convertInWorker({ format, text, title: fallback });
 }

@@ -1,5 +1,5 @@
 import { createV2Client } from 'confluence.js/v2';
-import { convertStorage } from '../convert/confluence-storage.js';
+import { convertInWorker } from '../convert/text-converter.js';
 import { convertDocument } from '../convert/index.js';
 import { detectFormat } from '../file-type.js';
 import { withRetry, type RetryPolicy } from '../../models/retry.js';
@@ -427,7 +427,11 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     return {
       title,
       url: `${this.base}${webui}`,
-      structured: convertStorage(full.body?.storage?.value ?? '', title),
+      structured: await convertInWorker({
+        format: 'confluence-storage',
+        text: full.body?.storage?.value ?? '',
+        title,
+      }),
       breadcrumb: [space.name, ...ancestors],
       spaceKey: space.key,
       pageId: c.id,
