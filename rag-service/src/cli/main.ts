@@ -16,7 +16,8 @@ Commands:
   ingest              sync a source into the index now (see: ingest --help)
   migrate-to-qdrant   copy the embedded index into Qdrant, without re-embedding (see: migrate-to-qdrant --help)
   eval                retrieval quality on a BEIR-format folder (see: eval --help)
-  bench               performance suites: chat overhead against a reference, ingestion (see: bench --help)
+  bench               performance suites: chat overhead against a reference, ingestion, hostile input
+                      (see: bench --help)
 `;
 
 async function runBenchCommand(args: string[]): Promise<number> {
@@ -99,8 +100,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migrate-to-qdrant') return runMigrate(args);
   if (command === 'eval') return runEvalCommand(args);
   if (command === 'bench') return runBenchCommand(args);
+  const asked = command === undefined || command === '--help' || command === '-h';
+  if (!asked) process.stderr.write(`unknown command ${command}\n`);
   process.stdout.write(USAGE);
-  return command === undefined || command === '--help' || command === '-h' ? 0 : 1;
+  return asked ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -40,6 +40,18 @@ const LOCK_FILE = 'write.lock';
 const SCHEMA_VERSION = 1;
 /** Documents per delete predicate: keeps SQL predicates to a size the planner handles quickly. */
 const PREDICATE_BATCH = 200;
+/** Runs `action` on the ids as SQL lists (`'a', 'b'`) of at most PREDICATE_BATCH each, one after another. */
+async function inIdLists(ids: readonly string[], action: (list: string) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < ids.length; i += PREDICATE_BATCH) {
+    await action(
+      ids
+        .slice(i, i + PREDICATE_BATCH)
+        .map(literal)
+        .join(', '),
+    );
+  }
+}
+
 /**
  * Chunk rows per upsert. LanceDB turns rows into Arrow on the event loop (about 60 µs a row with its
  * vector): a 14,000-chunk document in one call held every request for over half a second.
@@ -205,14 +217,10 @@ export class EmbeddedStore implements VectorStore {
   deleteDocuments(ids: readonly string[]): Promise<void> {
     if (!ids.length) return Promise.resolve();
     return this.writes.run(async () => {
-      for (let i = 0; i < ids.length; i += PREDICATE_BATCH) {
-        const list = ids
-          .slice(i, i + PREDICATE_BATCH)
-          .map(literal)
-          .join(', ');
+      await inIdLists(ids, async (list) => {
         await this.chunks.delete(`docId IN (${list})`);
         await this.documents.delete(`id IN (${list})`);
-      }
+      });
       this.cache.forgetDocuments(new Set(ids));
     });
   }
@@ -231,13 +239,7 @@ export class EmbeddedStore implements VectorStore {
         if (!recorded.has(id)) orphans.set(id, (orphans.get(id) ?? 0) + 1);
       }
       const ids = [...orphans.keys()];
-      for (let i = 0; i < ids.length; i += PREDICATE_BATCH) {
-        const list = ids
-          .slice(i, i + PREDICATE_BATCH)
-          .map(literal)
-          .join(', ');
-        await this.chunks.delete(`docId IN (${list})`);
-      }
+      await inIdLists(ids, (list) => this.chunks.delete(`docId IN (${list})`));
       this.cache.forgetDocuments(new Set(ids));
       let chunks = 0;
       for (const n of orphans.values()) chunks += n;

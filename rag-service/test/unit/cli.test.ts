@@ -42,6 +42,16 @@ describe('ingest', () => {
     expect(run.stdout).toContain('--full');
   });
 
+  it('names an unknown command before the usage, and exits 1', () => {
+    const run = spawnSync(path.join(SERVICE_ROOT, 'node_modules/.bin/tsx'), ['src/cli/main.ts', 'bogus'], {
+      cwd: SERVICE_ROOT,
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('unknown command bogus\n');
+    expect(run.stdout).toMatch(/^Usage: pnpm kb <command>/);
+  });
+
   it('draws progress and a summary', () => {
     const line = progressLine(
       { discovered: 10, processed: 5, indexed: 4, unchanged: 1, deleted: 0, failed: 0, chunks: 9 },

@@ -113,6 +113,31 @@ describe('the Qdrant spec check', () => {
   });
 });
 
+/** One document of one chunk, as a sync writes it; `hash` tells its versions apart. */
+const hangarWrite = (hash: string) => ({
+  record: {
+    id: 'd',
+    source: 'files' as const,
+    title: 'Hangar',
+    url: 'd.md',
+    hash,
+    chunks: 1,
+    indexedAt: '',
+  },
+  chunks: [
+    {
+      id: 'd#0',
+      docId: 'd',
+      ordinal: 0,
+      source: 'files' as const,
+      title: 'Hangar',
+      headingPath: [],
+      url: 'd.md',
+      text: `Zeppelin hangar keys, version ${hash}.`,
+    },
+  ],
+});
+
 /**
  * Several instances of the service share one collection, so one instance's repair on opening runs while
  * another may be in the middle of a write. Each test stops a request at the worst moment.
@@ -129,29 +154,6 @@ describe('orphan repair beside other instances writing', () => {
 
   const open = () =>
     QdrantStore.open({ url: server.url, collection: 'k', identity: { embeddings: 'none', dimensions: 0 } });
-  const write = (hash: string) => ({
-    record: {
-      id: 'd',
-      source: 'files' as const,
-      title: 'Hangar',
-      url: 'd.md',
-      hash,
-      chunks: 1,
-      indexedAt: '',
-    },
-    chunks: [
-      {
-        id: 'd#0',
-        docId: 'd',
-        ordinal: 0,
-        source: 'files' as const,
-        title: 'Hangar',
-        headingPath: [],
-        url: 'd.md',
-        text: `Zeppelin hangar keys, version ${hash}.`,
-      },
-    ],
-  });
   const found = async (store: QdrantStore) =>
     (await store.search({ text: 'zeppelin hangar', limit: 3 })).map((h) => h.chunk.text);
   /** The request that writes a document's record with its real hash: a write's last step. */
@@ -163,7 +165,7 @@ describe('orphan repair beside other instances writing', () => {
   it('leaves alone a write stopped between its chunks and its record', async () => {
     const writer = await open();
     const held = server.holdNext(finalRecord);
-    const writing = writer.replaceDocuments([write('h1')]);
+    const writing = writer.replaceDocuments([hangarWrite('h1')]);
     await held.reached;
     const other = await open();
     held.release();
@@ -177,7 +179,7 @@ describe('orphan repair beside other instances writing', () => {
     const opening = open();
     await scan.reached;
     const held = server.holdNext(finalRecord);
-    const writing = writer.replaceDocuments([write('h1')]);
+    const writing = writer.replaceDocuments([hangarWrite('h1')]);
     await held.reached;
     scan.release();
     const other = await opening;
@@ -188,13 +190,13 @@ describe('orphan repair beside other instances writing', () => {
 
   it('deletes only the points it found orphaned, not those a newer write put in their place', async () => {
     const crashed = await open();
-    await crashed.replaceDocuments([write('h1')]);
+    await crashed.replaceDocuments([hangarWrite('h1')]);
     const client = new QdrantClient({ url: server.url, checkCompatibility: false });
     await client.delete('k_documents', { wait: true, points: [pointId('document:d')] });
     const removal = server.holdNext((r) => r.path === '/collections/k/points/delete');
     const opening = open();
     await removal.reached;
-    await crashed.replaceDocuments([write('h2')]);
+    await crashed.replaceDocuments([hangarWrite('h2')]);
     removal.release();
     const other = await opening;
     expect(await found(other)).toEqual(['Zeppelin hangar keys, version h2.']);
@@ -217,29 +219,7 @@ describe('a write cut short after its pending record', () => {
   });
 
   const REAL_HASH = 'sha256-of-the-content';
-  const write = {
-    record: {
-      id: 'd',
-      source: 'files' as const,
-      title: 'Hangar',
-      url: 'd.md',
-      hash: REAL_HASH,
-      chunks: 1,
-      indexedAt: '',
-    },
-    chunks: [
-      {
-        id: 'd#0',
-        docId: 'd',
-        ordinal: 0,
-        source: 'files' as const,
-        title: 'Hangar',
-        headingPath: [],
-        url: 'd.md',
-        text: 'Zeppelin hangar keys hang by the door.',
-      },
-    ],
-  };
+  const write = hangarWrite(REAL_HASH);
 
   it('leaves the document recorded with a hash that is not its own, so the next sync redoes it', async () => {
     const store = await QdrantStore.open({
