@@ -48,6 +48,8 @@ export function* pieces(text: string): Generator<string> {
 
 const ASCII = /^[^\u0080-\uffff]*$/;
 
+export const isAscii = (text: string): boolean => ASCII.test(text);
+
 let ranks: Map<string, number> | undefined;
 
 /**

@@ -1,4 +1,4 @@
-import { halfTokensOf, LONG_PIECE_CHARS, pieces, pieceTokens } from './bpe.js';
+import { halfTokensOf, isAscii, LONG_PIECE_CHARS, pieces, pieceTokens } from './bpe.js';
 
 /**
  * Token counts with OpenAI's cl100k_base, offline, in time linear in the text whatever it holds (see
@@ -37,7 +37,24 @@ export function* partsWithin(text: string, maxTokens: number): Generator<Counted
       tokens += count;
       continue;
     }
-    // A long run (or a piece larger than a whole part): filled in character by character, by its estimate.
+    // A long run (or a piece larger than a whole part), by its estimate. ASCII counts half a token a
+    // character: the characters that fit are a subtraction away, as many at once as the part has room for.
+    if (isAscii(piece)) {
+      for (let from = 0; from < piece.length; ) {
+        // An empty part always takes a character, so even a budget below one token moves on.
+        const room = Math.max(part ? 0 : 1, 2 * (maxTokens - tokens) - runHalf);
+        const take = Math.min(room, piece.length - from);
+        part += piece.slice(from, from + take);
+        runHalf += take;
+        from += take;
+        if (from < piece.length) {
+          yield { text: part, tokens: total() };
+          [part, tokens, runHalf] = ['', 0, 0];
+        }
+      }
+      continue;
+    }
+    // Otherwise character by character.
     let from = 0;
     let at = 0;
     for (const char of piece) {

@@ -144,6 +144,20 @@ describe('partsWithin', () => {
     }
     expect(parts.length).toBeGreaterThan(text.length / 500);
   });
+
+  it('fills each part of a run up to the budget, after the words already in it', () => {
+    const words = 'one two three ';
+    for (const run of ['a'.repeat(1001), 'é'.repeat(601)]) {
+      const parts = [...partsWithin(words + run, 100)];
+      expect(parts.map((p) => p.text).join('')).toBe(words + run);
+      // Every part but the last is full: a run is cut where the next character would pass the budget.
+      for (const part of parts.slice(0, -1)) expect(part.tokens).toBe(100);
+      expect(parts[0]!.text.startsWith(words)).toBe(true);
+    }
+    expect([...partsWithin('a'.repeat(1001), 100)].map((p) => p.text.length)).toEqual([
+      200, 200, 200, 200, 200, 1,
+    ]);
+  });
 });
 
 function prose(): string {
