@@ -40,7 +40,7 @@ export function* partsWithin(text: string, maxTokens: number): Generator<Counted
     // A long run (or a piece larger than a whole part), by its estimate. ASCII counts half a token a
     // character: the characters that fit are a subtraction away, as many at once as the part has room for.
     if (isAscii(piece)) {
-      for (let from = 0; from < piece.length; ) {
+      for (let from = 0; from < piece.length;) {
         // An empty part always takes a character, so even a budget below one token moves on.
         const room = Math.max(part ? 0 : 1, 2 * (maxTokens - tokens) - runHalf);
         const take = Math.min(room, piece.length - from);
