@@ -49,6 +49,13 @@ export function readSettings(): StackSettings {
       `${leaked.join(', ')} must come from the secret store: list them under "secrets", not "environment"`,
     );
   }
+  // The service refuses to start with a Forge app id and no installations to serve: say so at `pulumi up`.
+  const secrets = config.getObject<Record<string, string>>('secrets') ?? {};
+  if (secrets.FORGE_APP_ID && !environment.FORGE_INSTALLATION_IDS) {
+    throw new Error(
+      'FORGE_APP_ID is among the secrets: set environment.FORGE_INSTALLATION_IDS to the installation ids this stack serves (`forge install list`)',
+    );
+  }
   const settings: StackSettings = {
     stack: pulumi.getStack(),
     serviceCpu: positive(config, 'serviceCpu', 512),
@@ -61,7 +68,7 @@ export function readSettings(): StackSettings {
         : { kind: 'fargate' },
     certificateArn: config.get('certificateArn'),
     natGateways: positive(config, 'natGateways', 1),
-    secrets: config.getObject<Record<string, string>>('secrets') ?? {},
+    secrets,
     environment,
   };
   if (settings.maxTasks < settings.minTasks) throw new Error('config maxTasks must be at least minTasks');

@@ -69,6 +69,10 @@ describe('dev stack (Qdrant on Fargate, HTTP)', () => {
     )!;
     const env = service.environment as { name: string; value: string }[];
     expect(env).toContainEqual({ name: 'TRUST_PROXY', value: '1' });
+    expect(env).toContainEqual({ name: 'FORGE_ENVIRONMENTS', value: 'DEVELOPMENT' });
+    expect(env.find((e) => e.name === 'FORGE_INSTALLATION_IDS')?.value).toMatch(
+      /^ari:cloud:ecosystem::installation\//,
+    );
     expect(env.map((e) => e.name).filter((n) => /KEY|TOKEN|SECRET|PASSWORD|FORGE_APP_ID/.test(n))).toEqual(
       [],
     );
@@ -94,6 +98,12 @@ describe('dev stack (Qdrant on Fargate, HTTP)', () => {
     await expect(
       deploy('dev', { 'kb-assistant:environment': { OPENAI_API_KEY: 'sk-live' } }),
     ).rejects.toThrow(/OPENAI_API_KEY must come from the secret store/);
+  });
+
+  it('refuses a Forge app id without the installations to serve, as the service would', async () => {
+    await expect(
+      deploy('dev', { 'kb-assistant:environment': { CONFLUENCE_URL: 'https://example-dev.atlassian.net' } }),
+    ).rejects.toThrow(/set environment.FORGE_INSTALLATION_IDS/);
   });
 
   it('keeps the documents bucket private and encrypted, readable by the task role only', () => {

@@ -52,6 +52,10 @@ function isProxyEntry(entry: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 }
 
+/** What a Forge installation's id looks like in a token's `app.installationId`. */
+const INSTALLATION_ID = /^ari:cloud:ecosystem::installation\/[\w-]+$/;
+const FORGE_ENVIRONMENT_TYPES = ['PRODUCTION', 'STAGING', 'DEVELOPMENT'];
+
 const perMinute = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 
 const Env = z.object({
@@ -97,6 +101,16 @@ const Env = z.object({
     'must look like ari:cloud:ecosystem::app/<uuid>',
   ),
   FORGE_JWKS_URL: z.url().default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+  FORGE_INSTALLATION_IDS: csv.refine(
+    (ids) => ids.every((id) => id === '*' || INSTALLATION_ID.test(id)),
+    'must be installation ids (ari:cloud:ecosystem::installation/<uuid>, comma-separated; `forge install list` shows them), or *',
+  ),
+  FORGE_ENVIRONMENTS: csv
+    .transform((types) => (types.length ? types.map((t) => t.toUpperCase()) : ['PRODUCTION']))
+    .refine(
+      (types) => types.every((t) => FORGE_ENVIRONMENT_TYPES.includes(t)),
+      `must be Forge environment types (comma-separated): ${FORGE_ENVIRONMENT_TYPES.join(', ')}`,
+    ),
   API_KEY_CONFLUENCE_ACCESS: z
     .string()
     .trim()
@@ -169,6 +183,10 @@ export interface Config {
     readonly adminApiKeys: readonly string[];
     readonly forgeAppId?: string;
     readonly forgeJwksUrl: string;
+    /** The Forge installations (`app.installationId`) served; `*` is any. */
+    readonly forgeInstallationIds: '*' | readonly string[];
+    /** The Forge environment types (`app.environment.type`) accepted. */
+    readonly forgeEnvironments: readonly string[];
     readonly allowUnauthenticated: boolean;
   };
   readonly access: {
@@ -270,6 +288,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push('CONFLUENCE_URL is the site root (https://x.atlassian.net), without /wiki');
   }
 
+  if (e.FORGE_APP_ID && !e.FORGE_INSTALLATION_IDS.length) {
+    problems.push(
+      'FORGE_APP_ID is set but FORGE_INSTALLATION_IDS is not: every site the app is installed on (and every ' +
+        'development install) sends tokens for the same app id. Set FORGE_INSTALLATION_IDS to the ' +
+        'installation ids this service serves (`forge install list` shows them), or * to accept any.',
+    );
+  }
   const credentialsConfigured = e.API_KEYS.length > 0 || e.ADMIN_API_KEYS.length > 0 || !!e.FORGE_APP_ID;
   if (!credentialsConfigured && !isLoopbackHost(e.HOST) && !e.ALLOW_UNAUTHENTICATED) {
     problems.push(
@@ -317,6 +342,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       adminApiKeys: e.ADMIN_API_KEYS,
       forgeAppId: e.FORGE_APP_ID,
       forgeJwksUrl: e.FORGE_JWKS_URL,
+      forgeInstallationIds: e.FORGE_INSTALLATION_IDS.includes('*') ? '*' : e.FORGE_INSTALLATION_IDS,
+      forgeEnvironments: e.FORGE_ENVIRONMENTS,
       allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
     },
     access: {

@@ -145,6 +145,11 @@ export async function createService(
   // The index holds every indexed page's text, restricted ones too: a DATA_DIR made here is the service's
   // alone (0700). One that exists already keeps the mode its operator gave it.
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  if (config.auth.forgeAppId && config.auth.forgeInstallationIds === '*') {
+    log.warn(
+      "FORGE_INSTALLATION_IDS=*: a token from any installation of the app (any site, any development install) is accepted; name this site's installation id to serve it alone",
+    );
+  }
   const models = overrides.models ?? (await createModels(config, log));
   const store = await openStore(config, models.embedder, false, config.vectorStore, log);
   const uploadsDir = path.join(config.dataDir, 'uploads');

@@ -19,7 +19,7 @@ export type Viewer =
    * A Forge call with the user's token, for the site API the verified Forge token names (`apiBaseUrl`),
    * not yet checked: Confluence decides, page by page, if that is a place the token may go.
    */
-  | { kind: 'forge-user'; apiBaseUrl: string; account: string; token: string }
+  | { kind: 'forge-user'; installation: string; apiBaseUrl: string; account: string; token: string }
   /** A Forge call whose user cannot be checked: no Confluence content at all. */
   | { kind: 'unidentified'; reason: string };
 
@@ -95,9 +95,9 @@ export class PageAccess {
           'the Forge call named a site this service does not check access with, so I could not check which pages you may view',
       });
     }
-    // Decisions are the user's on this site: the same account id on another site is decided anew.
+    // Decisions are the user's in this installation, on this site: the same account elsewhere is decided anew.
     const user: ConfluenceUser = {
-      key: `${site.confluenceBase}|${viewer.account}`,
+      key: `${viewer.installation}|${site.confluenceBase}|${viewer.account}`,
       apiBaseUrl: site.confluenceBase,
       token: viewer.token,
     };

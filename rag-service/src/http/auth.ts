@@ -49,6 +49,28 @@ function tooManyFailures(res: Response, failures: RateLimiter, seconds: number):
  * go without one) until it has earned one back, so keys cannot be guessed quickly; a Forge token is still
  * checked, since a signature cannot be guessed and Forge's calls share few addresses.
  */
+/**
+ * The caller, if its installation is one this service serves. Every site the app is installed on, and
+ * every development install, signs for the same app id: without this check, a user of another site could
+ * ask this site's knowledge base, and its product admins start this site's reindexing.
+ */
+function servedInstallation(caller: ForgeCaller, auth: Config['auth']): ForgeCaller {
+  const installation = caller.installationId ?? '(none)';
+  if (auth.forgeInstallationIds !== '*' && !auth.forgeInstallationIds.includes(installation)) {
+    throw new AppError(
+      'forbidden',
+      `the Forge installation ${installation} is not served here (FORGE_INSTALLATION_IDS)`,
+    );
+  }
+  if (!auth.forgeEnvironments.includes(caller.environment ?? '')) {
+    throw new AppError(
+      'forbidden',
+      `the Forge installation ${installation} runs in the ${caller.environment ?? 'unnamed'} environment, not served here (FORGE_ENVIRONMENTS: ${auth.forgeEnvironments.join(', ')})`,
+    );
+  }
+  return caller;
+}
+
 export function authorizer(auth: Config['auth'], failures?: RateLimiter): (access: Access) => RequestHandler {
   const chatKeys = auth.apiKeys.map(digest);
   const adminKeys = auth.adminApiKeys.map(digest);
@@ -77,7 +99,7 @@ export function authorizer(auth: Config['auth'], failures?: RateLimiter): (acces
           'this service does not accept Forge tokens (FORGE_APP_ID is not set)',
         );
       }
-      const caller = await verifyForgeToken(bearer[1]!);
+      const caller = servedInstallation(await verifyForgeToken(bearer[1]!), auth);
       // Calls made from a Forge function may carry no principal; the app then names the user itself,
       // which is trusted only because the token just proved the call comes from the app.
       const named = req.get('x-forge-account-id');

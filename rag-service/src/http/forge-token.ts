@@ -12,6 +12,8 @@ export interface ForgeCaller {
   /** The Atlassian account, from the token's `principal` when Forge sets it. */
   accountId: string | undefined;
   installationId: string | undefined;
+  /** `app.environment.type`: PRODUCTION, STAGING or DEVELOPMENT. */
+  environment: string | undefined;
   /** Where to call the site's product APIs (`app.apiBaseUrl`), e.g. with the user's token. */
   apiBaseUrl: string | undefined;
 }
@@ -56,6 +58,10 @@ function callerOf(payload: JWTPayload): ForgeCaller {
     kind: 'forge',
     accountId: typeof payload.principal === 'string' ? payload.principal : undefined,
     installationId: typeof app.installationId === 'string' ? app.installationId : undefined,
+    environment:
+      isRecord(app.environment) && typeof app.environment.type === 'string'
+        ? app.environment.type
+        : undefined,
     apiBaseUrl: typeof app.apiBaseUrl === 'string' ? app.apiBaseUrl : undefined,
   };
 }

@@ -35,5 +35,11 @@ export function viewerOf(req: Request, res: Response, apiKeySpaces: 'all' | read
   }
   // Without an account id, the token's digest stands for the user.
   const account = caller.accountId ?? `token:${tokenDigest(token)}`;
-  return { kind: 'forge-user', apiBaseUrl: caller.apiBaseUrl, account, token };
+  return {
+    kind: 'forge-user',
+    installation: caller.installationId ?? '',
+    apiBaseUrl: caller.apiBaseUrl,
+    account,
+    token,
+  };
 }

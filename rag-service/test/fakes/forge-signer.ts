@@ -3,6 +3,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
 import { LocalServer } from './local-server.js';
 
 export const TEST_APP_ID = 'ari:cloud:ecosystem::app/6d3b5c8e-1111-4e5a-9f00-0123456789ab';
+/** The installation (and environment) the signer's tokens come from unless a test says otherwise. */
+export const TEST_INSTALLATION_ID = 'ari:cloud:ecosystem::installation/1234';
 
 interface SigningKey {
   kid: string;
@@ -48,25 +50,30 @@ export class ForgeSigner extends LocalServer {
     res.end(JSON.stringify({ keys: this.published.map((k) => k.jwk) }));
   }
 
-  /** A token as Forge mints it for a UI-invoked remote call; `claims` override any claim for a test. */
+  /**
+   * A token as Forge mints it for a UI-invoked remote call; `claims` override any claim for a test, and
+   * `app`'s fields one by one (a test naming another installation keeps the environment Forge always sends).
+   */
   async token(claims: JWTPayload = {}, key: SigningKey = this.key): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
+    const app = {
+      id: TEST_APP_ID,
+      installationId: TEST_INSTALLATION_ID,
+      apiBaseUrl: 'https://api.atlassian.com/ex/confluence/cloud-1',
+      environment: { type: 'DEVELOPMENT', id: 'env-1' },
+      module: { type: 'xen:macro', key: 'kb-page-assistant' },
+      ...(claims.app as object | undefined),
+    };
     return new SignJWT({
       iss: 'forge/invocation-token',
       aud: TEST_APP_ID,
       iat: now,
       nbf: now,
       exp: now + 60,
-      app: {
-        id: TEST_APP_ID,
-        installationId: 'ari:cloud:ecosystem::installation/1234',
-        apiBaseUrl: 'https://api.atlassian.com/ex/confluence/cloud-1',
-        environment: { type: 'DEVELOPMENT', id: 'env-1' },
-        module: { type: 'xen:macro', key: 'kb-page-assistant' },
-      },
       context: { cloudId: 'cloud-1', moduleKey: 'kb-page-assistant' },
       principal: 'acc-reader',
       ...claims,
+      app,
     })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid })
       .sign(key.privateKey);

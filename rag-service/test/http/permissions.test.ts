@@ -138,10 +138,11 @@ describe('answers respect each user’s Confluence permissions', () => {
     user: User | undefined,
     body: object = { message: QUESTION },
     apiBaseUrl = confluence.apiBaseUrl,
+    installationId = 'ari:cloud:ecosystem::installation/1',
   ): Promise<ChatResponse> {
     const fit = await forge.token({
       principal: user?.accountId,
-      app: { id: TEST_APP_ID, installationId: 'ari:cloud:ecosystem::installation/1', apiBaseUrl },
+      app: { id: TEST_APP_ID, installationId, apiBaseUrl },
     });
     const req = request(t.url).post('/api/v1/chat').set('Authorization', `Bearer ${fit}`);
     if (user) req.set('x-forge-oauth-user', user.token);
@@ -233,6 +234,15 @@ describe('answers respect each user’s Confluence permissions', () => {
     expect(otherSite.userSearches).toHaveLength(1);
     // And the first site's decisions are still its own.
     expect(sourcePages(await askAs(alice))).toContain(pages.runbook.id);
+  });
+
+  it('decides anew for the same account and site in another installation: decisions are kept per installation', async () => {
+    await askAs(alice);
+    confluence.userSearches.length = 0;
+    await askAs(alice); // warm: no question to Confluence
+    expect(confluence.userSearches).toHaveLength(0);
+    await askAs(alice, { message: QUESTION }, confluence.apiBaseUrl, 'ari:cloud:ecosystem::installation/2');
+    expect(confluence.userSearches).toHaveLength(1);
   });
 
   it.each([
