@@ -21,6 +21,7 @@ interface Manifest {
     key: string;
     baseUrl: string;
     operations: string[];
+    storage?: { inScopeEUD: boolean };
     auth?: { appUserToken?: { enabled: boolean } };
   }[];
   permissions: { scopes: string[] };
@@ -84,11 +85,12 @@ describe('manifest.yml', () => {
     for (const key of used) expect(manifest.resources.map((r) => r.key)).toContain(key);
   });
 
-  it('calls rag-service as a compute remote that receives the user token', () => {
+  it('calls rag-service as a remote that computes and stores end-user data, and receives the user token', () => {
     expect(manifest.remotes).toEqual([
       expect.objectContaining({
         key: 'rag-service',
-        operations: ['compute'],
+        operations: ['compute', 'storage'],
+        storage: { inScopeEUD: true },
         auth: { appUserToken: { enabled: true } },
       }),
     ]);
