@@ -46,14 +46,14 @@ describe('documents past a limit', () => {
     const health = probeHealth(t.url);
     const res = await request(t.url).post('/api/v1/documents').attach('file', bomb, 'bomb.pdf');
     const latencies = await health.stop();
-    const { blockedMs, utilization } = loop.stop();
+    const { blockedMs } = loop.stop();
 
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
     expect(res.body.error.message).toContain(PAGE_LIMIT);
+    // Never held: the PDF is read on another thread (on this one it held the loop for minutes). How busy
+    // the loop was meanwhile is not asserted: the HTTP work around it counts, and depends on the machine.
     expect(blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
-    // Busy only with the probes themselves: the PDF is read on another thread.
-    expect(utilization).toBeLessThan(0.5);
     expect(latencies.length).toBeGreaterThan(5);
     expect(Math.max(...latencies)).toBeLessThan(MAX_LOOP_BLOCK_MS * 2);
 
