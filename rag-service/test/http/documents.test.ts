@@ -6,10 +6,11 @@ import { Indexer } from '../../src/ingest/indexer.js';
 import { FolderSource } from '../../src/ingest/sources/files.js';
 import { syncSources } from '../../src/ingest/sync.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
-import { ForgeSigner, TEST_APP_ID } from '../fakes/forge-signer.js';
+import { TEST_APP_ID } from '../fakes/forge-signer.js';
 import { makePdf } from '../helpers/pdf.js';
-import { startTestService, useTestService, type TestService } from '../helpers/service.js';
+import { startTestService, useTestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
+import { useForgeTestService } from '../helpers/forge-service.js';
 
 describe('POST /api/v1/documents', () => {
   const t = useTestService();
@@ -175,26 +176,11 @@ describe('uploads belong to the caller who made them', () => {
 });
 
 describe('Forge uploads belong to the user on their installation', () => {
-  let forge: ForgeSigner;
-  let t: TestService;
-  beforeAll(async () => {
-    forge = await ForgeSigner.create();
-    t = await startTestService({
-      FORGE_APP_ID: TEST_APP_ID,
-      FORGE_JWKS_URL: forge.jwksUrl,
-      FORGE_INSTALLATION_IDS: '*',
-      FORGE_ENVIRONMENTS: 'DEVELOPMENT',
-    });
-    await t.synced;
-  });
-  afterAll(async () => {
-    await t.close();
-    await forge.close();
-  });
+  const service = useForgeTestService({ FORGE_INSTALLATION_IDS: '*', FORGE_ENVIRONMENTS: 'DEVELOPMENT' });
 
   /** An upload as the Forge app would make it for `principal` on `installation`. */
   const uploadAs = async (principal: string | undefined, installation: string, status: number) => {
-    const token = await forge.token({
+    const token = await service.forge.token({
       principal,
       app: {
         id: TEST_APP_ID,
@@ -203,7 +189,7 @@ describe('Forge uploads belong to the user on their installation', () => {
         environment: { type: 'DEVELOPMENT', id: 'env-1' },
       },
     });
-    return request(t.url)
+    return request(service.t.url)
       .post('/api/v1/documents')
       .set('Authorization', `Bearer ${token}`)
       .attach('file', Buffer.from('Heron notes for the team.'), 'notes.md')

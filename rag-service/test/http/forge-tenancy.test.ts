@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ForgeSigner, TEST_APP_ID, TEST_INSTALLATION_ID } from '../fakes/forge-signer.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { startTestService } from '../helpers/service.js';
+import { useForgeTestService } from '../helpers/forge-service.js';
 
 const OTHER_SITE = 'ari:cloud:ecosystem::installation/other-site-5678';
 const QUESTION = { message: 'How do I reindex the knowledge base?' };
@@ -17,33 +18,21 @@ const appOf = (installationId: string, environment: string) => ({
 
 /** Only the installations and environments the operator names reach the knowledge base. */
 describe('Forge tenancy', () => {
-  let forge: ForgeSigner;
-  let t: TestService;
-  beforeAll(async () => {
-    forge = await ForgeSigner.create();
-    // FORGE_ENVIRONMENTS unset: PRODUCTION only.
-    t = await startTestService({
-      FORGE_APP_ID: TEST_APP_ID,
-      FORGE_JWKS_URL: forge.jwksUrl,
-      FORGE_INSTALLATION_IDS: TEST_INSTALLATION_ID,
-      FORGE_ENVIRONMENTS: '',
-    });
-    await t.synced;
-  });
-  afterAll(async () => {
-    await t.close();
-    await forge.close();
+  const service = useForgeTestService({
+    // FORGE_ENVIRONMENTS empty: PRODUCTION only.
+    FORGE_INSTALLATION_IDS: TEST_INSTALLATION_ID,
+    FORGE_ENVIRONMENTS: '',
   });
   const bearer = async (installationId: string, environment = 'PRODUCTION') =>
-    `Bearer ${await forge.token({ app: appOf(installationId, environment) })}`;
+    `Bearer ${await service.forge.token({ app: appOf(installationId, environment) })}`;
 
   it('serves a token of the configured installation in production', async () => {
-    const res = await request(t.url)
+    const res = await request(service.t.url)
       .post('/api/v1/chat')
       .set('Authorization', await bearer(TEST_INSTALLATION_ID))
       .send(QUESTION);
     expect(res.status).toBe(200);
-    const jobs = await request(t.url)
+    const jobs = await request(service.t.url)
       .get('/api/v1/admin/jobs')
       .set('Authorization', await bearer(TEST_INSTALLATION_ID));
     expect(jobs.status).toBe(200);
@@ -55,7 +44,10 @@ describe('Forge tenancy', () => {
     ['POST', '/api/v1/admin/reindex'],
     ['GET', '/api/v1/admin/index'],
   ])('refuses another installation of the same app on %s %s, naming it', async (method, route) => {
-    const call = method === 'GET' ? request(t.url).get(route) : request(t.url).post(route).send(QUESTION);
+    const call =
+      method === 'GET'
+        ? request(service.t.url).get(route)
+        : request(service.t.url).post(route).send(QUESTION);
     const res = await call.set('Authorization', await bearer(OTHER_SITE));
     expect(res.status).toBe(403);
     expect(res.body.error).toEqual({
@@ -65,7 +57,7 @@ describe('Forge tenancy', () => {
   });
 
   it('refuses the configured installation’s development environment', async () => {
-    const res = await request(t.url)
+    const res = await request(service.t.url)
       .post('/api/v1/chat')
       .set('Authorization', await bearer(TEST_INSTALLATION_ID, 'DEVELOPMENT'))
       .send(QUESTION);
@@ -76,9 +68,9 @@ describe('Forge tenancy', () => {
   });
 
   it('refuses a token that names no installation', async () => {
-    const res = await request(t.url)
+    const res = await request(service.t.url)
       .post('/api/v1/chat')
-      .set('Authorization', `Bearer ${await forge.token({ app: { installationId: undefined } })}`)
+      .set('Authorization', `Bearer ${await service.forge.token({ app: { installationId: undefined } })}`)
       .send(QUESTION);
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('(none)');

@@ -1,6 +1,6 @@
 import { ErrorBody } from '@kb/contracts';
-import { ForgeSigner, TEST_APP_ID } from '../fakes/forge-signer.js';
-import { startTestService, useTestService, type TestService } from '../helpers/service.js';
+import { useTestService } from '../helpers/service.js';
+import { useForgeTestService } from '../helpers/forge-service.js';
 
 const QUESTION = JSON.stringify({ message: 'How do I reindex the knowledge base?' });
 
@@ -115,31 +115,19 @@ describe('per-caller rate limits', () => {
   });
 
   describe('Forge calls', () => {
-    let forge: ForgeSigner;
-    let t: TestService;
-    beforeAll(async () => {
-      forge = await ForgeSigner.create();
-      t = await startTestService({
-        FORGE_APP_ID: TEST_APP_ID,
-        FORGE_JWKS_URL: forge.jwksUrl,
-        API_KEYS: 'right-key',
-        RATE_LIMIT_CHAT_PER_MINUTE: '1',
-        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1',
-      });
-      await t.synced;
-    });
-    afterAll(async () => {
-      await t.close();
-      await forge.close();
+    const service = useForgeTestService({
+      API_KEYS: 'right-key',
+      RATE_LIMIT_CHAT_PER_MINUTE: '1',
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1',
     });
     const ask = (headers: Record<string, string>) =>
-      fetch(`${t.url}/api/v1/chat`, {
+      fetch(`${service.t.url}/api/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: QUESTION,
       });
     const asUser = async (principal: string, address = '192.0.2.1') => ({
-      authorization: `Bearer ${await forge.token({ principal })}`,
+      authorization: `Bearer ${await service.forge.token({ principal })}`,
       'x-forwarded-for': address,
     });
 
