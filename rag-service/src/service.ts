@@ -6,6 +6,7 @@ import { Cron } from 'croner';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { ConfluenceVisibility } from './access/confluence-visibility.js';
+import { ContentPermissionCheck } from './access/content-permission-check.js';
 import { DecisionCache } from './access/decision-cache.js';
 import { PageAccess } from './access/page-access.js';
 import { ChatService } from './chat/chat-service.js';
@@ -175,6 +176,25 @@ export async function createService(
   if (confluence) runners.confluence = runner('confluence');
   const jobs = await JobRegistry.open(config.dataDir, runners, log);
 
+  const access = new PageAccess(
+    new ConfluenceVisibility(),
+    new DecisionCache(config.access.cacheTtlMs, config.access.cacheMaxEntries),
+    {
+      unauthenticatedSpaces: config.access.unauthenticatedConfluenceSpaces,
+      userTokenOrigins: config.access.forgeApiOrigins,
+      // Jira users' tokens do not open Confluence: the indexing account checks for them.
+      ...(confluence
+        ? {
+            checkForOthers: new ContentPermissionCheck({
+              url: confluence.url,
+              username: confluence.username,
+              apiToken: confluence.apiToken,
+            }),
+          }
+        : {}),
+    },
+    log,
+  );
   const chat = new ChatService({
     retriever: new Retriever(
       store,
@@ -187,15 +207,7 @@ export async function createService(
       embeddingsHealth,
       log,
     ),
-    access: new PageAccess(
-      new ConfluenceVisibility(),
-      new DecisionCache(config.access.cacheTtlMs, config.access.cacheMaxEntries),
-      {
-        unauthenticatedSpaces: config.access.unauthenticatedConfluenceSpaces,
-        userTokenOrigins: config.access.forgeApiOrigins,
-      },
-      log,
-    ),
+    access,
     answerer: models.answerer,
     condenser: models.condenser,
     embeddingsId: embeddingsId(models.embedder),
@@ -246,6 +258,7 @@ export async function createService(
     metrics,
     readiness,
     defaultSource: confluence ? 'confluence' : 'files',
+    access,
     version: SERVICE_VERSION,
   });
 

@@ -24,6 +24,8 @@ export const IndexStatus = z
     store: z.object({ kind: z.enum(['embedded', 'qdrant']), location: z.string() }),
     embeddings: z.string(),
     lastJob: z.object({ id: z.string(), source: SyncSource, state: z.string() }).nullable(),
+    /** What an admin must fix for every user to be served fully, in plain words (e.g. a missing Confluence permission). */
+    notices: z.array(z.string()).default([]),
   })
   .meta({ id: 'IndexStatus' });
 export type IndexStatus = z.infer<typeof IndexStatus>;

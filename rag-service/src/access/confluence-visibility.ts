@@ -14,21 +14,21 @@ export interface ConfluenceUser {
 
 /** The user's access could not be established; the message is safe to show them. */
 export class AccessUnverifiedError extends Error {
-  override readonly name = 'AccessUnverifiedError';
+  override readonly name: string = 'AccessUnverifiedError';
 }
 
 /** Ids per CQL query: one search per chat covers the pages a turn can use, and stays within URL limits. */
 export const IDS_PER_SEARCH = 50;
 
 /** Inside a user's wait: a few short tries, and never more than a few seconds of the turn's budget. */
-const CHECK_RETRY: RetryPolicy = {
+export const CHECK_RETRY: RetryPolicy = {
   attempts: 3,
   rateLimitAttempts: 3,
   baseDelayMs: 200,
   maxDelayMs: 1000,
   attemptTimeoutMs: 4000,
 };
-const CHECK_BUDGET_MS = 6000;
+export const CHECK_BUDGET_MS = 6000;
 
 /**
  * Forge gives a remote called from Jira the site's Jira API base; the same site's Confluence sits beside it
@@ -43,7 +43,7 @@ export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
   // confluence.js takes no abort signal: a request past its time is left to finish, its answer ignored.
   return Promise.race([

@@ -27,6 +27,16 @@ export class DecisionCache {
     return entry.visible;
   }
 
+  /** Drops every user's decision about one page (its permissions changed); a scan, as events are rare. */
+  forgetPage(pageId: string): number {
+    const suffix = `\u0000${pageId}`;
+    let dropped = 0;
+    for (const key of [...this.entries.keys()]) {
+      if (key.endsWith(suffix) && this.entries.delete(key)) dropped++;
+    }
+    return dropped;
+  }
+
   set(user: string, pageId: string, visible: boolean): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
     const key = `${user}\u0000${pageId}`;

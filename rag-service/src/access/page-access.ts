@@ -6,8 +6,9 @@ import {
   type ConfluenceUser,
   type ConfluenceVisibility,
 } from './confluence-visibility.js';
+import { CannotCheckForOthersError, type ContentPermissionCheck } from './content-permission-check.js';
 import type { DecisionCache } from './decision-cache.js';
-import { siteApiOf } from './site-api.js';
+import { isJiraApi, siteApiOf } from './site-api.js';
 
 /** Who is asking, as far as deciding what of Confluence they may see goes. */
 export type Viewer =
@@ -29,6 +30,11 @@ export interface AccessPolicy {
   unauthenticatedSpaces: 'all' | readonly string[];
   /** Origins whose site APIs may receive a user's token (Atlassian's gateway, and test servers). */
   userTokenOrigins: readonly string[];
+  /**
+   * Checks made by the service's own Confluence account for users whose token Confluence will not take
+   * (Jira panels); absent when no Confluence account is configured, and then such users see no pages.
+   */
+  checkForOthers?: ContentPermissionCheck;
 }
 
 export interface PageDecisions {
@@ -36,6 +42,8 @@ export interface PageDecisions {
   visible: Set<string>;
   /** Set when some pages could not be checked: they are not in `visible`, and this says why. */
   unverified?: string;
+  /** The reason will not pass by itself (an admin must act): the user is not told to try again. */
+  lasting?: boolean;
 }
 
 /** Per-page decisions for Confluence candidates, asked in rank order, a batch at a time. */
@@ -55,8 +63,8 @@ export interface AccessPlan {
 
 /**
  * Turns a viewer into what retrieval must respect. For a Forge user every Confluence candidate is checked
- * with Confluence itself, as that user, and the decisions are cached for a short while; whatever cannot be
- * checked is left out (fail closed).
+ * with Confluence itself — as that user from Confluence, by the service's account on their behalf from Jira —
+ * and the decisions are cached for a short while; whatever cannot be checked is left out (fail closed).
  */
 export class PageAccess {
   constructor(
@@ -65,6 +73,17 @@ export class PageAccess {
     private readonly policy: AccessPolicy,
     private readonly log?: Logger,
   ) {}
+
+  /** What an admin must fix for access checks to work for everyone. */
+  notices(): string[] {
+    const notice = this.policy.checkForOthers?.notice;
+    return notice ? [`Jira users see no Confluence pages: ${notice}.`] : [];
+  }
+
+  /** Confluence's permissions on a page changed: decisions cached for it, for every user, no longer hold. */
+  forgetPage(pageId: string): void {
+    this.cache.forgetPage(pageId);
+  }
 
   plan(viewer: Viewer): AccessPlan {
     switch (viewer.kind) {
@@ -96,27 +115,56 @@ export class PageAccess {
       });
     }
     // Decisions are the user's in this installation, on this site: the same account elsewhere is decided anew.
-    const user: ConfluenceUser = {
-      key: `${viewer.installation}|${site.confluenceBase}|${viewer.account}`,
-      apiBaseUrl: site.confluenceBase,
-      token: viewer.token,
+    const key = `${viewer.installation}|${site.confluenceBase}|${viewer.account}`;
+    if (isJiraApi(viewer.apiBaseUrl)) return this.jiraUserPlan(viewer, key);
+    const user: ConfluenceUser = { key, apiBaseUrl: site.confluenceBase, token: viewer.token };
+    return {
+      check: {
+        decide: (ids, call) =>
+          this.decide(key, ids, (unknown) => this.visibility.visible(user, unknown, call)),
+      },
     };
-    return { check: { decide: (ids, call) => this.decide(user, ids, call) } };
   }
 
-  private async decide(user: ConfluenceUser, pageIds: readonly string[], call: Call): Promise<PageDecisions> {
+  /** A Jira user: Confluence refuses their token, so the service's account asks about them by account id. */
+  private jiraUserPlan(viewer: Extract<Viewer, { kind: 'forge-user' }>, key: string): AccessPlan {
+    const others = this.policy.checkForOthers;
+    if (!others)
+      return this.plan({
+        kind: 'unidentified',
+        reason:
+          'this service has no Confluence account to check what Jira users may view (CONFLUENCE_URL, CONFLUENCE_USERNAME, CONFLUENCE_API_TOKEN)',
+      });
+    if (viewer.account.startsWith('token:'))
+      return this.plan({
+        kind: 'unidentified',
+        reason: 'the Jira call named no account, so I could not check which pages you may view',
+      });
+    return {
+      check: {
+        decide: (ids, call) =>
+          this.decide(key, ids, (unknown) => others.visible(viewer.account, unknown, call)),
+      },
+    };
+  }
+
+  private async decide(
+    key: string,
+    pageIds: readonly string[],
+    ask: (unknown: readonly string[]) => Promise<Set<string>>,
+  ): Promise<PageDecisions> {
     const visible = new Set<string>();
     const unknown: string[] = [];
     for (const id of pageIds) {
-      const known = this.cache.get(user.key, id);
+      const known = this.cache.get(key, id);
       if (known === undefined) unknown.push(id);
       else if (known) visible.add(id);
     }
     if (!unknown.length) return { visible };
     try {
-      const seen = await this.visibility.visible(user, unknown, call);
+      const seen = await ask(unknown);
       for (const id of unknown) {
-        this.cache.set(user.key, id, seen.has(id));
+        this.cache.set(key, id, seen.has(id));
         if (seen.has(id)) visible.add(id);
       }
       return { visible };
@@ -126,7 +174,11 @@ export class PageAccess {
         { pages: unknown.length, reason: err.message },
         'page access check failed; pages left out',
       );
-      return { visible, unverified: err.message };
+      return {
+        visible,
+        unverified: err.message,
+        ...(err instanceof CannotCheckForOthersError ? { lasting: true } : {}),
+      };
     }
   }
 }

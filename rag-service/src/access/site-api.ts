@@ -4,6 +4,18 @@ export const ATLASSIAN_API_ORIGIN = 'https://api.atlassian.com';
 /** A site's product API under a gateway: `/ex/confluence/<cloudId>` or `/ex/jira/<cloudId>`, nothing after. */
 const PRODUCT_API = /^\/ex\/(?:confluence|jira)\/([A-Za-z0-9-]{1,64})\/?$/;
 
+/**
+ * Whether a site API is a Jira installation's: its user token is a Jira token, which Confluence does not
+ * take, so what a Jira user may view of Confluence is asked by the service's own account instead.
+ */
+export function isJiraApi(apiBaseUrl: string): boolean {
+  try {
+    return /^\/ex\/jira\//.test(new URL(apiBaseUrl).pathname);
+  } catch {
+    return false;
+  }
+}
+
 /** A site's API as a verified Forge token names it, once it is known to be a place for a user's token. */
 export interface SiteApi {
   /** The site's Confluence API base (Jira's sits beside it): where the user's token is sent, and nowhere else. */

@@ -21,6 +21,7 @@ import { documentRoutes } from './routes/documents.js';
 import { systemRoutes, type ReadinessProbe } from './routes/system.js';
 import { hostGuard, refuseCrossSite } from './same-origin.js';
 import type { SyncSource } from '@kb/contracts';
+import type { PageAccess } from '../access/page-access.js';
 
 export { JSON_BODY_LIMIT } from './json-body.js';
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -36,6 +37,8 @@ export interface AppDeps {
   metrics: Metrics;
   readiness: ReadinessProbe;
   defaultSource: SyncSource;
+  /** Who may see which Confluence page: its notices go on the admin status. */
+  access: PageAccess;
   version: string;
 }
 
@@ -114,6 +117,7 @@ export function createApp(deps: AppDeps): Express {
         store: deps.store,
         embeddingsId: deps.chat.modelInfo.embeddings,
         defaultSource: deps.defaultSource,
+        notices: () => deps.access.notices(),
       },
       auth,
     ),

@@ -14,10 +14,11 @@ export async function admitVisible<T extends { hit: { chunk: RetrievedChunk } }>
   check: PageCheck,
   call: Call,
   enough: (admitted: T[]) => boolean,
-): Promise<{ admitted: T[]; unverified?: string }> {
+): Promise<{ admitted: T[]; unverified?: string; lasting?: boolean }> {
   const decided = new Map<string, boolean>();
   const admitted: T[] = [];
   let unverified: string | undefined;
+  let lasting: boolean | undefined;
   let next = 0;
   while (next < ranked.length) {
     const batch = unverified ? [] : undecidedPages(ranked.slice(next), decided);
@@ -25,6 +26,7 @@ export async function admitVisible<T extends { hit: { chunk: RetrievedChunk } }>
       const decisions = await check.decide(batch, call);
       for (const id of batch) decided.set(id, decisions.visible.has(id));
       unverified = decisions.unverified;
+      lasting = decisions.lasting;
     }
     for (; next < ranked.length; next++) {
       const { chunk } = ranked[next]!.hit;
@@ -39,7 +41,7 @@ export async function admitVisible<T extends { hit: { chunk: RetrievedChunk } }>
     }
     if (enough(admitted)) break;
   }
-  return { admitted, unverified };
+  return { admitted, unverified, lasting };
 }
 
 /** The next batch of pages to ask about: distinct, not yet decided, in the candidates' rank order. */

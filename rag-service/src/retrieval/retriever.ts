@@ -142,14 +142,14 @@ export class Retriever {
     const relevant = [...unionByChunk(lists.map((hits) => this.rerank(hits, queryTerms, prefer))).values()]
       .filter((c) => c.coverage >= this.options.minTermCoverage || c.similarity >= this.options.minSimilarity)
       .sort((a, b) => b.score - a.score);
-    const { admitted, unverified } = access?.check
+    const { admitted, unverified, lasting } = access?.check
       ? await admitVisible(
           relevant,
           access.check,
           call,
           (kept) => countUpTo(this.distinct(kept), this.options.topK) >= this.options.topK,
         )
-      : { admitted: relevant, unverified: undefined };
+      : { admitted: relevant, unverified: undefined, lasting: undefined };
     const passages = diversify(
       this.distinct(admitted),
       this.options.topK,
@@ -159,7 +159,7 @@ export class Retriever {
     const notice =
       access?.notice ??
       (unverified
-        ? `Some Confluence pages were left out of this answer: ${unverified}. Try again in a moment.`
+        ? `Some Confluence pages were left out of this answer: ${unverified}.${lasting ? '' : ' Try again in a moment.'}`
         : undefined);
     return { passages, notice };
   }

@@ -37,6 +37,7 @@ export type ConfluenceFault = { status: number; retryAfter?: string; times?: num
 const API = '/wiki/api/v2';
 const CLOUD_ID = '4c822e2f-510f-48b9-b8d0-8419d0932949';
 const SEARCH = '/wiki/rest/api/search';
+const PERMISSION_CHECK = /^\/wiki\/rest\/api\/content\/([^/]+)\/permission\/check$/;
 
 /**
  * Confluence Cloud's v2 REST API, as far as the ingestion uses it: spaces, pages and blog posts per space
@@ -46,7 +47,9 @@ const SEARCH = '/wiki/rest/api/search';
  *
  * Users: behind `apiBaseUrl` (Atlassian's API gateway path, as Forge's `app.apiBaseUrl` names it) the v1 CQL
  * search answers a user's bearer token with only what that user may view (see `permissions`), checked
- * against the official v1 spec.
+ * against the official v1 spec. A token the Jira installation got (`permissions.addUser(id, 'jira')`) is
+ * refused there, as Confluence refuses a Jira token. The service's own account may ask about any user with
+ * the v1 content permission check, as long as it is a Confluence administrator (`serviceAccountIsAdmin`).
  */
 export class ConfluenceTestServer extends LocalServer {
   readonly spaces: TestSpace[] = [];
@@ -60,6 +63,10 @@ export class ConfluenceTestServer extends LocalServer {
   readonly permissions = new ConfluencePermissions();
   /** Every CQL search made with a user's token: whose, and which ids it asked about. */
   readonly userSearches: { accountId: string; ids: string[] }[] = [];
+  /** Every content permission check the service's account made: about whom, and which content. */
+  readonly permissionChecks: { accountId: string; id: string }[] = [];
+  /** Whether the service's account holds 'Confluence Administrator' (needed to check for other users). */
+  serviceAccountIsAdmin = true;
   /** Results per search page, whatever `limit` asks. */
   maxSearchLimit = 100;
   private nextId = 100000;
@@ -131,6 +138,11 @@ export class ConfluenceTestServer extends LocalServer {
     return `${this.url}/ex/confluence/${CLOUD_ID}`;
   }
 
+  /** The same site's Jira API base, as Forge passes it to a remote called from a Jira module. */
+  get jiraApiBaseUrl(): string {
+    return `${this.url}/ex/jira/${CLOUD_ID}`;
+  }
+
   bodyFetches(): number {
     return this.requests.filter((r) => /\/(pages|blogposts)\/\d+$/.test(r.path)).length;
   }
@@ -177,6 +189,11 @@ export class ConfluenceTestServer extends LocalServer {
       this.send(res, record, fault.status, body, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
       return;
     }
+    const check = PERMISSION_CHECK.exec(url.pathname);
+    if (check && req.method === 'POST') {
+      await this.checkPermission(req, res, decodeURIComponent(check[1]!), record);
+      return;
+    }
     const download = /^\/wiki\/download\/attachments\/(\d+)\/([^/]+)$/.exec(url.pathname);
     if (download) {
       const file = [...this.attachments.values()].find(
@@ -212,6 +229,69 @@ export class ConfluenceTestServer extends LocalServer {
     this.send(res, record, status, body, headers);
   }
 
+  /** The v1 content permission check: may the subject (a user's account id) `read` this content? */
+  private async checkPermission(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    record: { status: number },
+  ): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      this.send(res, record, 400, { statusCode: 400, message: 'Could not parse the request body' });
+      return;
+    }
+    const apiPath = `/wiki/rest/api/content/${id}/permission/check`;
+    const errors = this.v1.validate('POST', apiPath, body);
+    if (errors.length) {
+      this.violations.push({ method: 'POST', path: apiPath, errors });
+      this.send(res, record, 400, { statusCode: 400, message: errors.join('; ') });
+      return;
+    }
+    if (!this.serviceAccountIsAdmin) {
+      this.send(res, record, 403, {
+        statusCode: 403,
+        message: 'Only Confluence administrators may check permissions of other users',
+      });
+      return;
+    }
+    const { subject, operation } = body as {
+      subject: { type: string; identifier: string };
+      operation: string;
+    };
+    const content = this.contents.get(id);
+    if (!content) {
+      this.send(res, record, 404, { statusCode: 404, message: `No content found with id: ${id}` });
+      return;
+    }
+    this.permissionChecks.push({ accountId: subject.identifier, id });
+    const spaceOf = (c: TestContent) => this.spaces.find((s) => s.id === c.spaceId)!;
+    const securable = (c: TestContent) => ({ id: c.id, spaceKey: spaceOf(c).key, parentId: c.parentId });
+    const parentOf = (pid: string) => {
+      const parent = this.contents.get(pid);
+      return parent && securable(parent);
+    };
+    const allowed =
+      subject.type === 'user' &&
+      operation === 'read' &&
+      this.permissions.knows(subject.identifier) &&
+      this.permissions.canView(subject.identifier, securable(content), parentOf);
+    const answer = allowed
+      ? { hasPermission: true }
+      : {
+          hasPermission: false,
+          errors: [{ translation: 'User does not have permission to the content', args: [] }],
+        };
+    const responseErrors = this.v1.validateResponse('POST', apiPath, 200, answer);
+    if (responseErrors.length)
+      this.violations.push({ method: 'POST', path: `${apiPath} (response)`, errors: responseErrors });
+    this.send(res, record, 200, answer);
+  }
+
   /** The v1 CQL search, answered as the user whose bearer token came with the request. */
   private receiveAsUser(
     req: IncomingMessage,
@@ -221,7 +301,7 @@ export class ConfluenceTestServer extends LocalServer {
     record: { status: number },
   ): void {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    const accountId = bearer ? this.permissions.accountOf(bearer[1]!) : undefined;
+    const accountId = bearer ? this.permissions.accountOf(bearer[1]!, 'confluence') : undefined;
     if (!accountId) {
       this.send(res, record, 401, { statusCode: 401, message: 'Unauthorized; scope does not match' });
       return;

@@ -12,6 +12,8 @@ export interface AdminDeps {
   store: VectorStore;
   embeddingsId: string;
   defaultSource: SyncSource;
+  /** What an admin must fix, said on the index status (e.g. access checks that cannot be made). */
+  notices: () => string[];
 }
 
 export function adminRoutes(deps: AdminDeps, auth: (a: Access) => RequestHandler): Router {
@@ -55,6 +57,7 @@ export function adminRoutes(deps: AdminDeps, auth: (a: Access) => RequestHandler
       store: { kind: store.kind, location: store.location },
       embeddings: deps.embeddingsId,
       lastJob: lastJob ? { id: lastJob.id, source: lastJob.source, state: lastJob.state } : null,
+      notices: deps.notices(),
     };
     res.json(status);
   });
