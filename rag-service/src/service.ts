@@ -16,6 +16,7 @@ import { Metrics } from './http/metrics.js';
 import { Indexer } from './ingest/indexer.js';
 import { JobRegistry, type JobRunner } from './ingest/jobs.js';
 import { ConfluenceSource } from './ingest/sources/confluence.js';
+import { PageEventQueue } from './ingest/page-events.js';
 import type { DocumentSourceAdapter } from './ingest/sources/source.js';
 import { FolderSource } from './ingest/sources/files.js';
 import { syncSources } from './ingest/sync.js';
@@ -37,6 +38,8 @@ export interface Service {
   store: VectorStore;
   jobs: JobRegistry;
   log: Logger;
+  /** Page events from the Forge trigger, when Confluence is configured (tests wait on `settled()`). */
+  pageEvents?: PageEventQueue;
   /** Starts the startup sync of the documents folder and uploads; resolves with its job id. */
   syncFilesOnStart(): string;
   close(): Promise<void>;
@@ -248,6 +251,19 @@ export async function createService(
     return { status, checks: { store: storeCheck, llm, embeddings } };
   };
 
+  const pageEvents = confluence
+    ? new PageEventQueue({
+        source: () => sourcesFor(config, 'confluence')[0] as ConfluenceSource,
+        store,
+        indexer,
+        spaces: confluence.spaces,
+        forgetPage: (pageId) => access.forgetPage(pageId),
+        log,
+        onEvent: (event, outcome) => metrics.pageEvents.inc({ event, outcome }),
+        onSync: (outcome) => metrics.pageSyncs.inc({ outcome }),
+      })
+    : undefined;
+
   const app = createApp({
     config,
     log,
@@ -259,6 +275,7 @@ export async function createService(
     readiness,
     defaultSource: confluence ? 'confluence' : 'files',
     access,
+    pageEvents,
     version: SERVICE_VERSION,
   });
 
@@ -279,6 +296,7 @@ export async function createService(
     store,
     jobs,
     log,
+    pageEvents,
     syncFilesOnStart() {
       const job = jobs.start({ source: 'files' });
       void jobs.whenFinished(job.id).then((done) => {
@@ -294,6 +312,7 @@ export async function createService(
     },
     async close() {
       schedule?.stop();
+      await pageEvents?.close();
       await jobs.close();
       await store.close();
     },

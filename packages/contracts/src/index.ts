@@ -6,3 +6,4 @@ export * from './jobs';
 export * from './index-status';
 export * from './documents';
 export * from './health';
+export * from './forge-events';

@@ -22,6 +22,8 @@ import { systemRoutes, type ReadinessProbe } from './routes/system.js';
 import { hostGuard, refuseCrossSite } from './same-origin.js';
 import type { SyncSource } from '@kb/contracts';
 import type { PageAccess } from '../access/page-access.js';
+import type { PageEventQueue } from '../ingest/page-events.js';
+import { forgeEventRoutes } from './routes/forge-events.js';
 
 export { JSON_BODY_LIMIT } from './json-body.js';
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -39,6 +41,8 @@ export interface AppDeps {
   defaultSource: SyncSource;
   /** Who may see which Confluence page: its notices go on the admin status. */
   access: PageAccess;
+  /** Page events from the Forge trigger; absent without Confluence. */
+  pageEvents?: PageEventQueue;
   version: string;
 }
 
@@ -122,6 +126,7 @@ export function createApp(deps: AppDeps): Express {
       auth,
     ),
   );
+  app.use(forgeEventRoutes(deps.pageEvents, auth));
   app.use('/api', notFoundHandler);
   app.use(express.static(WEB_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use(notFoundHandler);

@@ -30,6 +30,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly pageEvents = new Counter({
+    name: 'rag_page_events_total',
+    help: 'Confluence page events from the Forge trigger, by event type and whether they were queued or ignored',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly pageSyncs = new Counter({
+    name: 'rag_page_syncs_total',
+    help: 'Pages synced because of events, by outcome (indexed, unchanged, removed, out_of_scope, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -7,7 +7,7 @@ interface RouteDoc {
   method: Method;
   path: string;
   summary: string;
-  tag: 'chat' | 'documents' | 'admin' | 'system';
+  tag: 'chat' | 'documents' | 'admin' | 'forge' | 'system';
   request?: { schema: string; contentType?: string };
   responses: Record<number, { description: string; schema?: string; contentType?: string }>;
   secured?: boolean;
@@ -87,6 +87,19 @@ export const ROUTES: RouteDoc[] = [
     summary:
       'What is indexed: documents, chunks, counts per source and space, last sync, store and embeddings.',
     responses: { 200: { description: 'index status', schema: 'IndexStatus' }, ...errors(401, 403) },
+    secured: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/forge/events',
+    tag: 'forge',
+    summary:
+      'A Confluence page event forwarded by the Forge app’s trigger (Forge token only): the page is re-synced within seconds, a trashed one removed, a permissions change drops cached access decisions.',
+    request: { schema: 'ForgePageEvent' },
+    responses: {
+      202: { description: 'queued, or ignored with the reason', schema: 'ForgeEventAccepted' },
+      ...errors(400, 401, 403, 413, 429),
+    },
     secured: true,
   },
   {

@@ -21,6 +21,7 @@ export interface TestContent {
   parentId: string | null;
   version: number;
   storage: string;
+  status: 'current' | 'trashed';
 }
 
 export interface TestAttachment {
@@ -101,6 +102,7 @@ export class ConfluenceTestServer extends LocalServer {
       parentId: options.parentId ?? null,
       version: 1,
       storage,
+      status: 'current',
     };
     this.contents.set(content.id, content);
     return content;
@@ -122,6 +124,24 @@ export class ConfluenceTestServer extends LocalServer {
   edit(id: string, storage: string): void {
     const c = this.contents.get(id)!;
     c.storage = storage;
+    c.version++;
+  }
+
+  /** Moves content to the trash: listings leave it out; fetched by id it says `trashed`. */
+  trash(id: string): void {
+    this.contents.get(id)!.status = 'trashed';
+  }
+
+  /** Purges content: gone from every answer (404). */
+  purge(id: string): void {
+    this.contents.delete(id);
+  }
+
+  /** Moves a page under another parent, or into another space (at its top level). */
+  move(id: string, to: { parentId?: string; space?: TestSpace }): void {
+    const c = this.contents.get(id)!;
+    if (to.space) c.spaceId = to.space.id;
+    c.parentId = to.parentId ?? null;
     c.version++;
   }
 
@@ -333,7 +353,10 @@ export class ConfluenceTestServer extends LocalServer {
     };
     const visible = ids
       .map((id) => this.contents.get(id))
-      .filter((c): c is TestContent => !!c && this.permissions.canView(accountId, securable(c), parentOf));
+      .filter(
+        (c): c is TestContent =>
+          !!c && c.status === 'current' && this.permissions.canView(accountId, securable(c), parentOf),
+      );
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 25), this.maxSearchLimit);
     const cursor = url.searchParams.get('cursor');
     const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) : 0;
@@ -369,7 +392,7 @@ export class ConfluenceTestServer extends LocalServer {
     const webui = `/spaces/${space.key}/${c.kind === 'page' ? 'pages' : 'blog'}/${c.id}`;
     return {
       id: c.id,
-      status: 'current',
+      status: c.status,
       title: c.title,
       spaceId: c.spaceId,
       ...(c.kind === 'page' && c.parentId ? { parentId: c.parentId, parentType: 'page' } : {}),
@@ -477,7 +500,7 @@ export class ConfluenceTestServer extends LocalServer {
       if (!this.spaces.some((s) => s.id === m![1])) return notFound;
       const kind = m[2] === 'pages' ? 'page' : 'blogpost';
       const items = [...this.contents.values()]
-        .filter((c) => c.spaceId === m![1] && c.kind === kind)
+        .filter((c) => c.spaceId === m![1] && c.kind === kind && c.status === 'current')
         .sort((a, b) => Number(a.id) - Number(b.id));
       return this.page(
         apiPath,
@@ -491,6 +514,24 @@ export class ConfluenceTestServer extends LocalServer {
       if (!c || (c.kind === 'page') !== (m[1] === 'pages')) return notFound;
       const listed = this.listed(c, query.get('body-format') === 'storage');
       return [200, { ...listed, _links: { ...(listed._links as object), base: `${this.url}/wiki` } }, {}];
+    }
+    m = /^\/spaces\/(\d+)$/.exec(apiPath);
+    if (m) {
+      const spaceId = m[1];
+      const space = this.spaces.find((s) => s.id === spaceId);
+      if (!space) return notFound;
+      return [
+        200,
+        {
+          id: space.id,
+          key: space.key,
+          name: space.name,
+          type: 'global',
+          status: 'current',
+          _links: { webui: `/spaces/${space.key}`, base: `${this.url}/wiki` },
+        },
+        {},
+      ];
     }
     return notFound;
   }

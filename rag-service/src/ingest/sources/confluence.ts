@@ -23,6 +23,14 @@ export interface ConfluenceOptions {
 /** A listing or fetch that failed for a reason the operator must fix; the job fails with this message. */
 export class ConfluenceSourceError extends Error {
   override readonly name = 'ConfluenceSourceError';
+
+  constructor(
+    message: string,
+    /** Confluence's HTTP status, when it answered with one. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 interface Space {
@@ -71,6 +79,22 @@ interface Attachment {
   version?: { number?: number } | null;
 }
 
+/** One page on an event: a few quick tries; a page that still fails is left to the next event or sync. */
+const EVENT_RETRY: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 300,
+  maxDelayMs: 5000,
+  attemptTimeoutMs: 20_000,
+};
+/** Deeper page trees than this are cut short in a breadcrumb built from an event (Confluence nests ~20). */
+const MAX_EVENT_ANCESTORS = 25;
+
+/** One page or blog post as it stands now, fetched on its own (an event named it). */
+export type CurrentContent =
+  | { state: 'current'; item: SourceItem; spaceKey: string }
+  /** Trashed, deleted, or no longer readable by the service's account: it leaves the index. */
+  | { state: 'gone' };
+
 /** From this many changed pages in a space, re-listing the space with bodies beats one request per page. */
 const BULK_THRESHOLD = 20;
 
@@ -87,12 +111,14 @@ function explain(err: unknown, site: string): Error {
   if (status === 401)
     return new ConfluenceSourceError(
       `Confluence at ${site} rejected the credentials (401): check CONFLUENCE_USERNAME and CONFLUENCE_API_TOKEN`,
+      401,
     );
   if (status === 403)
-    return new ConfluenceSourceError(`the Confluence account may not read this content (403)`);
+    return new ConfluenceSourceError(`the Confluence account may not read this content (403)`, 403);
   if (status === 404)
     return new ConfluenceSourceError(
       `Confluence at ${site} answered 404: check CONFLUENCE_URL (the site root, without /wiki)`,
+      404,
     );
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -242,6 +268,88 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     const pages = await this.listKind<Listed>(space, 'page', false, signal);
     const posts = await this.listKind<Listed>(space, 'blogpost', false, signal);
     return [...pages.map(map('page')), ...posts.map(map('blogpost'))];
+  }
+
+  /**
+   * One page or blog post, fetched by id with its body, its space and its ancestors' titles — without
+   * listing anything: what an event about a single page needs. Trashed or deleted content is `gone`.
+   */
+  async current(kind: Content['kind'], id: string, signal?: AbortSignal): Promise<CurrentContent> {
+    type Fetched = {
+      id?: string;
+      status?: string;
+      title?: string;
+      spaceId?: string;
+      parentId?: string | null;
+      version?: { number?: number } | null;
+      body?: { storage?: { value?: string } | null } | null;
+      _links?: { webui?: string };
+    };
+    const fetch = (withBody: boolean, contentId: string, what: Content['kind']) =>
+      this.call(
+        what,
+        () =>
+          (what === 'page'
+            ? this.client.page.getPageById({
+                id: Number(contentId),
+                ...(withBody ? { bodyFormat: 'storage' } : {}),
+              })
+            : this.client.blogPost.getBlogPostById({
+                id: Number(contentId),
+                ...(withBody ? { bodyFormat: 'storage' } : {}),
+              })) as Promise<Fetched>,
+        signal,
+        EVENT_RETRY,
+      );
+    let full: Fetched;
+    try {
+      full = await fetch(true, id, kind);
+    } catch (err) {
+      if (err instanceof ConfluenceSourceError && /\(40[34]\)|answered 404/.test(err.message))
+        return { state: 'gone' };
+      throw err;
+    }
+    if (full.status !== 'current' || !full.spaceId) return { state: 'gone' };
+    const found = await this.call(
+      'space',
+      () => this.client.space.getSpaceById({ id: Number(full.spaceId) }),
+      signal,
+      EVENT_RETRY,
+    );
+    const space: Space = {
+      id: String(found.id),
+      key: found.key ?? '',
+      name: found.name || (found.key ?? ''),
+    };
+    const ancestors: string[] = [];
+    for (let parent = full.parentId; parent && ancestors.length < MAX_EVENT_ANCESTORS;) {
+      const above = await fetch(false, parent, 'page');
+      ancestors.unshift(above.title ?? '(untitled)');
+      parent = above.parentId;
+    }
+    const version = full.version?.number ?? 0;
+    const content: Content = {
+      id,
+      title: full.title ?? '(untitled)',
+      kind,
+      version,
+      webui: full._links?.webui,
+    };
+    this.bodies.set(id, {
+      version,
+      title: content.title,
+      storage: full.body?.storage?.value ?? '',
+      webui: full._links?.webui,
+    });
+    return {
+      state: 'current',
+      spaceKey: space.key,
+      item: {
+        id: `confluence:${kind}:${id}`,
+        hash: `v${version}`,
+        load: (s) => this.load(space, content, ancestors, s),
+      },
+    };
   }
 
   covers(record: DocumentRecord): boolean {
