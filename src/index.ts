@@ -1,2 +1,2 @@
 // Forge resolves function handlers under src/ beside manifest.yml; the app's code lives in forge-app/.
-export { handler } from '../forge-app/src/index';
+export { askKnowledgeBase, draftIssueReply, handler } from '../forge-app/src/index';
