@@ -8,6 +8,7 @@ import {
   ReindexRequest,
 } from '@kb/contracts';
 import { z } from 'zod';
+import { HISTORY_MAX_BYTES, jsonBytes } from './payload-limits';
 
 /**
  * The resolver functions the UI Kit frontends call with `invoke(key, payload)`, with the shapes they take
@@ -17,7 +18,22 @@ import { z } from 'zod';
 export const RESOLVERS = {
   // The service's request shape, but open at the top: context the frontend claims is dropped, not refused
   // (the resolver adds Forge's own). Nested shapes (history turns, filters) stay strict.
-  chat: { input: z.object(ChatRequest.omit({ context: true }).shape), output: ChatResponse },
+  chat: {
+    input: z.object(ChatRequest.omit({ context: true }).shape).check((ctx) => {
+      // The panels trim history to this (use-chat.ts); a payload over it came from elsewhere and is refused
+      // with the sizes, rather than failing later as an opaque platform error.
+      const bytes = ctx.value.history ? jsonBytes(ctx.value.history) : 0;
+      if (bytes > HISTORY_MAX_BYTES) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value.history,
+          path: ['history'],
+          message: `history is too large: ${kb(bytes)} KB, at most ${kb(HISTORY_MAX_BYTES)} KB (send fewer or shorter turns)`,
+        });
+      }
+    }),
+    output: ChatResponse,
+  },
   draftReply: {
     input: z
       .object({
@@ -85,4 +101,8 @@ export function parseResolverInput<K extends ResolverKey>(
   payload: unknown,
 ): z.output<(typeof RESOLVERS)[K]['input']> {
   return RESOLVERS[key].input.parse(payload ?? {}) as z.output<(typeof RESOLVERS)[K]['input']>;
+}
+
+function kb(bytes: number): string {
+  return String(Math.ceil(bytes / 1000));
 }

@@ -35,6 +35,12 @@ export function AdminPage({ admin }: { admin: Admin }) {
     <Stack space="space.300">
       <Heading size="medium">Knowledge assistant</Heading>
       {admin.failure && <FailureMessage failure={admin.failure} />}
+      {admin.status?.notices.map((notice) => (
+        // What the service cannot do until an admin acts (e.g. its Confluence account is not an admin).
+        <SectionMessage key={notice} appearance="warning" title="Needs an admin">
+          <Text>{notice}</Text>
+        </SectionMessage>
+      ))}
       {admin.status && <StatusSection status={admin.status} />}
       {admin.activeJob && <JobProgressSection admin={admin} job={admin.activeJob} />}
       {admin.status && <ReindexForm admin={admin} status={admin.status} />}

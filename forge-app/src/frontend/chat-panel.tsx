@@ -1,6 +1,7 @@
 import { Box, Button, Inline, LoadingButton, SectionMessage, Stack, Text, TextArea } from '@forge/react';
 import { MESSAGE_MAX_CHARS } from '@kb/contracts';
 import { useState, type ReactNode } from 'react';
+import { AnswerText } from './answer-text';
 import { SourcesList } from './sources-list';
 import type { Chat, Failure } from './use-chat';
 
@@ -33,7 +34,7 @@ export function ChatPanel({ chat, subject, actions, children }: ChatPanelProps) 
       {chat.exchanges.map((exchange, i) => (
         <Stack key={i} space="space.100">
           <Text weight="bold">You: {exchange.question}</Text>
-          <Text>{exchange.answer}</Text>
+          <AnswerText answer={exchange.answer} sources={exchange.sources} />
           <SourcesList sources={exchange.sources} />
         </Stack>
       ))}

@@ -2,10 +2,8 @@ import type { IndexStatus, Job, ReindexRequest } from '@kb/contracts';
 import { useEffect, useRef, useState } from 'react';
 import type { ResolverFailure } from '../resolver-contract';
 import { callResolver } from './call-resolver';
+import { jobFingerprint, nextPollDelay, POLL_FIRST_MS } from './poll-backoff';
 import type { Failure } from './use-chat';
-
-/** How often the page asks for a running job's progress: live enough to watch, light on the service. */
-export const PROGRESS_POLL_MS = 1_500;
 
 export interface Admin {
   loading: boolean;
@@ -36,6 +34,9 @@ export function useAdmin(): Admin {
   const [starting, setStarting] = useState(false);
   const [cancelling, setCancelling] = useState(false);
   const mounted = useRef(true);
+  // The wait before the next look at the running job, and what the last look saw (see poll-backoff.ts).
+  const pollDelay = useRef(POLL_FIRST_MS);
+  const lastSeen = useRef<string | null>(null);
 
   const fail = (error: ResolverFailure, retry: () => void): void => {
     if (error.code === 'not_admin') setRefused(error);
@@ -62,6 +63,12 @@ export function useAdmin(): Admin {
     void callResolver('getJob', { jobId }).then((result) => {
       if (!mounted.current) return;
       if (!result.ok) return fail(result.error, () => follow(jobId));
+      const seen = jobFingerprint(result.data);
+      pollDelay.current =
+        lastSeen.current === null
+          ? POLL_FIRST_MS
+          : nextPollDelay(pollDelay.current, seen !== lastSeen.current);
+      lastSeen.current = seen;
       setActiveJob(result.data);
       if (!isActive(result.data)) refresh();
     });
@@ -104,11 +111,11 @@ export function useAdmin(): Admin {
   }, []);
 
   // Resolvers cannot stream, so a running job is polled: each answer schedules the next ask, never two
-  // at once, and a finished job stops it.
+  // at once, backing off while nothing changes; a finished job or a closed page stops it.
   useEffect(() => {
     if (!activeJob || !isActive(activeJob)) return;
     const jobId = activeJob.id;
-    const timer = setTimeout(() => follow(jobId), PROGRESS_POLL_MS);
+    const timer = setTimeout(() => follow(jobId), pollDelay.current);
     return () => clearTimeout(timer);
   }, [activeJob]);
 

@@ -1,8 +1,8 @@
-import type { ChatResponse, ChatTurn, Source } from '@kb/contracts';
-import { HISTORY_MAX_TURNS, MESSAGE_MAX_CHARS } from '@kb/contracts';
+import type { ChatResponse, Source } from '@kb/contracts';
 import { useRef, useState } from 'react';
 import type { ResolverFailure } from '../resolver-contract';
 import { callResolver } from './call-resolver';
+import { historyOf } from './chat-history';
 
 export interface Exchange {
   question: string;
@@ -15,9 +15,6 @@ export interface Failure {
   error: ResolverFailure;
   retry: () => void;
 }
-
-/** A turn's content travels in the next question's history, capped as the contract caps it. */
-const TURN_MAX_CHARS = MESSAGE_MAX_CHARS * 4;
 
 export interface Chat {
   exchanges: Exchange[];
@@ -98,13 +95,4 @@ export function useChat(): Chat {
   };
 
   return { exchanges, pendingQuestion, failure, reply, draftingReply, ask, draftReply, startOver };
-}
-
-/** The most recent turns that fit the contract's history limit, oldest first. */
-export function historyOf(exchanges: Exchange[]): ChatTurn[] {
-  const turns = exchanges.flatMap((e): ChatTurn[] => [
-    { role: 'user', content: e.question.slice(0, TURN_MAX_CHARS) },
-    { role: 'assistant', content: e.answer.slice(0, TURN_MAX_CHARS) },
-  ]);
-  return turns.slice(-HISTORY_MAX_TURNS);
 }

@@ -1,35 +1,51 @@
 import { IndexStatus, Job, JobAccepted, JobList } from '@kb/contracts';
 import type { ResolverInput, ResolverKey, ResolverOutput, ResolverResult } from '../resolver-contract';
-import { ADMIN_TIMEOUT_MS, callService } from './service-client';
+import type { Deadline } from './deadline';
+import { callService } from './service-client';
 import type { TrustedContext } from './trusted-context';
 
 type AdminCall<K extends ResolverKey> = (
   input: ResolverInput<K>,
   ctx: TrustedContext,
+  deadline: Deadline,
 ) => Promise<ResolverResult<ResolverOutput<K>>>;
 
 /** The admin page's calls: thin, typed passes to the service's admin routes (the caller is checked before). */
-export const indexStatus: AdminCall<'indexStatus'> = (_input, ctx) =>
-  callService({ method: 'GET', path: '/api/v1/admin/index', ...call(ctx) }, IndexStatus);
-
-export const reindex: AdminCall<'reindex'> = (input, ctx) =>
-  callService({ method: 'POST', path: '/api/v1/admin/reindex', body: input, ...call(ctx) }, JobAccepted);
-
-export const listJobs: AdminCall<'listJobs'> = (_input, ctx) =>
-  callService({ method: 'GET', path: '/api/v1/admin/jobs', ...call(ctx) }, JobList);
-
-export const getJob: AdminCall<'getJob'> = (input, ctx) =>
+export const indexStatus: AdminCall<'indexStatus'> = (_input, ctx, deadline) =>
   callService(
-    { method: 'GET', path: `/api/v1/admin/jobs/${encodeURIComponent(input.jobId)}`, ...call(ctx) },
-    Job,
+    { method: 'GET', path: '/api/v1/admin/index', accountId: ctx.accountId },
+    IndexStatus,
+    deadline,
   );
 
-export const cancelJob: AdminCall<'cancelJob'> = (input, ctx) =>
+export const reindex: AdminCall<'reindex'> = (input, ctx, deadline) =>
   callService(
-    { method: 'POST', path: `/api/v1/admin/jobs/${encodeURIComponent(input.jobId)}/cancel`, ...call(ctx) },
-    Job,
+    { method: 'POST', path: '/api/v1/admin/reindex', body: input, accountId: ctx.accountId },
+    JobAccepted,
+    deadline,
   );
 
-function call(ctx: TrustedContext): { accountId: string | undefined; timeoutMs: number } {
-  return { accountId: ctx.accountId, timeoutMs: ADMIN_TIMEOUT_MS };
-}
+export const listJobs: AdminCall<'listJobs'> = (_input, ctx, deadline) =>
+  callService({ method: 'GET', path: '/api/v1/admin/jobs', accountId: ctx.accountId }, JobList, deadline);
+
+export const getJob: AdminCall<'getJob'> = (input, ctx, deadline) =>
+  callService(
+    {
+      method: 'GET',
+      path: `/api/v1/admin/jobs/${encodeURIComponent(input.jobId)}`,
+      accountId: ctx.accountId,
+    },
+    Job,
+    deadline,
+  );
+
+export const cancelJob: AdminCall<'cancelJob'> = (input, ctx, deadline) =>
+  callService(
+    {
+      method: 'POST',
+      path: `/api/v1/admin/jobs/${encodeURIComponent(input.jobId)}/cancel`,
+      accountId: ctx.accountId,
+    },
+    Job,
+    deadline,
+  );

@@ -1,25 +1,38 @@
 import { ChatResponse, type ChatContext, type ChatRequest } from '@kb/contracts';
 import type { ResolverInput, ResolverResult } from '../resolver-contract';
-import { badInput } from './failures';
+import { TIMED_OUT, type Deadline } from './deadline';
+import { badInput, timedOut } from './failures';
 import { readIssueAsUser } from './jira-issue';
-import { CHAT_TIMEOUT_MS, callService } from './service-client';
+import { fitReply } from './reply-size';
+import { callService } from './service-client';
 import type { TrustedContext } from './trusted-context';
 
 type Answer = ResolverResult<ChatResponse>;
 
 /** A question from a panel, sent on with the context Forge vouches for (never the frontend's own claims). */
-export async function askQuestion(input: ResolverInput<'chat'>, ctx: TrustedContext): Promise<Answer> {
-  const issue = ctx.product === 'jira' && ctx.issueKey ? await readIssueAsUser(ctx.issueKey) : undefined;
-  return ask({ ...input, context: chatContext(ctx, issue) }, ctx);
+export async function askQuestion(
+  input: ResolverInput<'chat'>,
+  ctx: TrustedContext,
+  deadline: Deadline,
+): Promise<Answer> {
+  const issue =
+    ctx.product === 'jira' && ctx.issueKey ? await readIssueAsUser(ctx.issueKey, deadline) : undefined;
+  if (issue === TIMED_OUT) return { ok: false, error: timedOut(deadline) };
+  return ask({ ...input, context: chatContext(ctx, issue) }, ctx, deadline);
 }
 
 /**
  * "Draft a reply": reads the issue as the agent (summary, description, latest comments) and asks for a
  * reply grounded in the knowledge base, with sources the agent can check before sending.
  */
-export async function draftReply(input: ResolverInput<'draftReply'>, ctx: TrustedContext): Promise<Answer> {
+export async function draftReply(
+  input: ResolverInput<'draftReply'>,
+  ctx: TrustedContext,
+  deadline: Deadline,
+): Promise<Answer> {
   if (!ctx.issueKey) return { ok: false, error: badInput('Draft a reply works on a Jira issue.') };
-  const issue = await readIssueAsUser(ctx.issueKey);
+  const issue = await readIssueAsUser(ctx.issueKey, deadline);
+  if (issue === TIMED_OUT) return { ok: false, error: timedOut(deadline) };
   if (!issue) {
     return {
       ok: false,
@@ -38,20 +51,17 @@ export async function draftReply(input: ResolverInput<'draftReply'>, ctx: Truste
     ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     context: chatContext(ctx, issue),
   };
-  return ask(request, ctx);
+  return ask(request, ctx, deadline);
 }
 
-function ask(request: ChatRequest, ctx: TrustedContext): Promise<Answer> {
-  return callService(
-    {
-      method: 'POST',
-      path: '/api/v1/chat',
-      body: request,
-      accountId: ctx.accountId,
-      timeoutMs: CHAT_TIMEOUT_MS,
-    },
+/** The service call gets what the Jira read left of the deadline; the reply is kept to a size Forge carries. */
+async function ask(request: ChatRequest, ctx: TrustedContext, deadline: Deadline): Promise<Answer> {
+  const result = await callService(
+    { method: 'POST', path: '/api/v1/chat', body: request, accountId: ctx.accountId },
     ChatResponse,
+    deadline,
   );
+  return result.ok ? { ok: true, data: fitReply(result.data) } : result;
 }
 
 function chatContext(ctx: TrustedContext, issue: ChatContext['issue']): ChatContext {

@@ -49,7 +49,9 @@ export function unavailable(): ResolverFailure {
   };
 }
 
-export function timedOut(seconds: number): ResolverFailure {
+/** The call's deadline passed; the message names the whole budget, which is what the reader waited. */
+export function timedOut(deadline: { budgetMs: number }): ResolverFailure {
+  const seconds = Math.round(deadline.budgetMs / 1000);
   return {
     code: 'timeout',
     message: `No answer within ${String(seconds)} seconds. Try again, or ask a narrower question.`,

@@ -6,17 +6,20 @@ import {
   type ResolverInput,
   type ResolverKey,
   type ResolverOutput,
+  type ResolverFailure,
   type ResolverResult,
 } from '../resolver-contract';
 import { cancelJob, getJob, indexStatus, listJobs, reindex } from './admin';
 import { isProductAdmin } from './admin-check';
 import { askQuestion, draftReply } from './chat';
-import { badInput, notAdmin } from './failures';
+import { ADMIN_BUDGET_MS, CHAT_BUDGET_MS, startDeadline, TIMED_OUT, type Deadline } from './deadline';
+import { badInput, notAdmin, timedOut } from './failures';
 import { trustedContext, type TrustedContext } from './trusted-context';
 
 type Implementation<K extends ResolverKey> = (
   input: ResolverInput<K>,
   ctx: TrustedContext,
+  deadline: Deadline,
 ) => Promise<ResolverResult<ResolverOutput<K>>>;
 
 /** Every resolver key of the contract, with the function that serves it: a missing one fails the build. */
@@ -30,21 +33,44 @@ const IMPLEMENTATIONS: { [K in ResolverKey]: Implementation<K> } = {
   cancelJob,
 };
 
-/** Runs one resolver call: validate the payload, check admin rights where needed, never throw. */
-export async function runResolver<K extends ResolverKey>(
+/** The time a call may take in all, from its start: see deadline.ts. */
+function budgetOf(key: ResolverKey): number {
+  return ADMIN_RESOLVERS.has(key) ? ADMIN_BUDGET_MS : CHAT_BUDGET_MS;
+}
+
+/** Runs one resolver call from a panel: Forge's resolver context says who is calling, and where. */
+export function runResolver<K extends ResolverKey>(
   key: K,
   payload: unknown,
   context: unknown,
 ): Promise<ResolverResult<ResolverOutput<K>>> {
-  const input = RESOLVERS[key].input.safeParse(payload ?? {});
-  if (!input.success) return { ok: false, error: badInput(z.prettifyError(input.error)) };
-  const ctx = trustedContext(context);
-  if (ADMIN_RESOLVERS.has(key) && !(await isProductAdmin(ctx.product))) {
-    console.warn(`refused ${key}: account ${ctx.accountId ?? 'unknown'} is not a ${ctx.product} admin`);
-    return { ok: false, error: notAdmin(ctx.product === 'jira' ? 'Jira' : 'Confluence') };
-  }
+  return runTrusted(key, payload, trustedContext(context));
+}
+
+/**
+ * Runs one resolver call for a caller already established (a panel's context, or a Rovo action's): validate
+ * the payload, check admin rights where needed, serve it, all within ONE deadline started here; never throw.
+ */
+export async function runTrusted<K extends ResolverKey>(
+  key: K,
+  payload: unknown,
+  ctx: TrustedContext,
+): Promise<ResolverResult<ResolverOutput<K>>> {
+  const deadline = startDeadline(budgetOf(key));
   try {
-    const result = await IMPLEMENTATIONS[key](input.data as ResolverInput<K>, ctx);
+    const input = RESOLVERS[key].input.safeParse(payload ?? {});
+    if (!input.success) return { ok: false, error: badInput(z.prettifyError(input.error)) };
+    if (ADMIN_RESOLVERS.has(key)) {
+      const admin = await deadline.race(isProductAdmin(ctx.product));
+      if (admin === TIMED_OUT) return timeoutOf(key, ctx, deadline);
+      if (!admin) {
+        console.warn(`refused ${key}: account ${ctx.accountId ?? 'unknown'} is not a ${ctx.product} admin`);
+        return { ok: false, error: notAdmin(ctx.product === 'jira' ? 'Jira' : 'Confluence') };
+      }
+    }
+    // Raced here too: whatever an implementation awaits, the call ends by the deadline.
+    const result = await deadline.race(IMPLEMENTATIONS[key](input.data as ResolverInput<K>, ctx, deadline));
+    if (result === TIMED_OUT) return timeoutOf(key, ctx, deadline);
     if (!result.ok)
       console.warn(`${key} failed for account ${ctx.accountId ?? 'unknown'}: ${result.error.code}`);
     return result;
@@ -54,7 +80,18 @@ export async function runResolver<K extends ResolverKey>(
       ok: false,
       error: { code: 'internal', message: 'Something went wrong in the app. Try again.', retryable: true },
     };
+  } finally {
+    deadline.dispose();
   }
+}
+
+function timeoutOf(
+  key: ResolverKey,
+  ctx: TrustedContext,
+  deadline: Deadline,
+): { ok: false; error: ResolverFailure } {
+  console.warn(`${key} ran out of time for account ${ctx.accountId ?? 'unknown'}`);
+  return { ok: false, error: timedOut(deadline) };
 }
 
 /** The Forge function `resolver` of manifest.yml: one definition per key of the resolver contract. */

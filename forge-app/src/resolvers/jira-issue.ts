@@ -2,6 +2,7 @@ import type { JiraIssueContext } from '@kb/contracts';
 import { route } from '@forge/api';
 import { z } from 'zod';
 import { adfToText } from './adf-text';
+import { TIMED_OUT, type Deadline, type TimedOut } from './deadline';
 import { safeJson } from './failures';
 import { requestJiraAsUser } from './platform';
 
@@ -27,22 +28,33 @@ const Comments = z.looseObject({
 
 /**
  * Reads an issue as the user who opened the panel (Jira applies that user's permissions): summary,
- * description and the latest comments, as plain text. `undefined` when the user cannot read it.
+ * description and the latest comments, as plain text. `undefined` when the user cannot read it; TIMED_OUT
+ * when Jira is still answering at the call's deadline.
  */
-export async function readIssueAsUser(issueKey: string): Promise<JiraIssueContext | undefined> {
-  const [issueReply, commentsReply] = await Promise.all([
-    requestJiraAsUser(route`/rest/api/3/issue/${issueKey}?fields=summary,description`, {
-      headers: { accept: 'application/json' },
-    }),
-    requestJiraAsUser(
-      route`/rest/api/3/issue/${issueKey}/comment?orderBy=-created&maxResults=${String(LATEST_COMMENTS)}`,
-      { headers: { accept: 'application/json' } },
-    ),
-  ]);
+export async function readIssueAsUser(
+  issueKey: string,
+  deadline: Deadline,
+): Promise<JiraIssueContext | undefined | TimedOut> {
+  const init = { headers: { accept: 'application/json' }, signal: deadline.signal };
+  const replies = await deadline.race(
+    Promise.all([
+      requestJiraAsUser(route`/rest/api/3/issue/${issueKey}?fields=summary,description`, init),
+      requestJiraAsUser(
+        route`/rest/api/3/issue/${issueKey}/comment?orderBy=-created&maxResults=${String(LATEST_COMMENTS)}`,
+        init,
+      ),
+    ]),
+  );
+  if (replies === TIMED_OUT) return TIMED_OUT;
+  const [issueReply, commentsReply] = replies;
   if (!issueReply.ok) return undefined;
-  const issue = Issue.safeParse(safeJson(await issueReply.text()));
+  const texts = await deadline.race(
+    Promise.all([issueReply.text(), commentsReply.ok ? commentsReply.text() : Promise.resolve('')]),
+  );
+  if (texts === TIMED_OUT) return TIMED_OUT;
+  const issue = Issue.safeParse(safeJson(texts[0]));
   if (!issue.success) return undefined;
-  const comments = commentsReply.ok ? Comments.safeParse(safeJson(await commentsReply.text())) : undefined;
+  const comments = commentsReply.ok ? Comments.safeParse(safeJson(texts[1])) : undefined;
   const thread = comments?.success ? latestFirstToChronological(comments.data.comments) : [];
   const description = [
     adfToText(issue.data.fields.description),

@@ -38,15 +38,35 @@ export function trustedContext(context: unknown): TrustedContext {
   const ctx = parsed.success ? parsed.data : {};
   const extension = ctx.extension ?? {};
   const module = extension.type ?? '';
-  const pageId = extension.content?.id;
-  const spaceKey = extension.space?.key;
-  const issueKey = extension.issue?.key;
   return {
     accountId: ctx.accountId,
     product: module.startsWith('jira:') ? 'jira' : 'confluence',
     module,
+    ...checkedLocation({
+      pageId: extension.content?.id,
+      spaceKey: extension.space?.key,
+      issueKey: extension.issue?.key,
+    }),
+  };
+}
+
+/**
+ * Page, space and issue as the service accepts them, or undefined: an odd value is dropped rather than
+ * failing the question. Shared by every way in (panels, Rovo actions), so all follow the same rules.
+ */
+export function checkedLocation(raw: {
+  pageId?: string | undefined;
+  spaceKey?: string | undefined;
+  issueKey?: string | undefined;
+}): Pick<TrustedContext, 'pageId' | 'spaceKey' | 'issueKey'> {
+  const { pageId, spaceKey, issueKey } = raw;
+  return {
     pageId: pageId !== undefined && PAGE_ID.test(pageId) ? pageId : undefined,
     spaceKey: spaceKey !== undefined && SpaceKey.safeParse(spaceKey).success ? spaceKey : undefined,
-    issueKey: issueKey !== undefined && ISSUE_KEY.test(issueKey) ? issueKey : undefined,
+    issueKey: issueKey !== undefined && isIssueKey(issueKey) ? issueKey : undefined,
   };
+}
+
+export function isIssueKey(value: string): boolean {
+  return ISSUE_KEY.test(value);
 }

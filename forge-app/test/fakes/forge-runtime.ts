@@ -15,7 +15,17 @@ export interface ProductReply {
   status: number;
   body: unknown;
 }
-export type ProductHandler = (request: ProductRequest) => ProductReply;
+/** Jira and Confluence for a test: answer at once, or later (a promise) to play a slow site. */
+export type ProductHandler = (request: ProductRequest) => ProductReply | Promise<ProductReply>;
+
+/** A remote served in process (see ServiceDouble.serveInMemory): no socket, so fake timers rule it. */
+export type InMemoryRemote = (request: {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal?: AbortSignal;
+}) => Promise<Response>;
 
 export interface RemoteRequest {
   path: string;
@@ -44,7 +54,8 @@ export class FakeForgeRuntime {
   remoteDown = false;
 
   constructor(
-    private readonly remoteBaseUrl: string,
+    /** rag-service: its base URL, or an in-process handler. */
+    private readonly remote: string | InMemoryRemote,
     private readonly products: ProductHandler,
     /** Headers Forge's proxy adds to remote calls (the invocation token, the user's token). */
     private readonly proxyHeaders: () =>
@@ -69,7 +80,16 @@ export class FakeForgeRuntime {
       if (target.remote !== 'rag-service') throw new Error(`unknown remote ${String(target.remote)}`);
       this.remoteCalls.push({ path, method, headers: init.headers ?? {}, body: parse(init.body) });
       if (this.remoteDown) throw new Error('connect ECONNREFUSED');
-      return fetch(this.remoteBaseUrl + path, {
+      if (typeof this.remote !== 'string') {
+        return this.remote({
+          method,
+          path,
+          headers: { ...(init.headers ?? {}), ...(await this.proxyHeaders()) },
+          body: init.body,
+          ...(init.signal ? { signal: init.signal } : {}),
+        });
+      }
+      return fetch(this.remote + path, {
         method,
         headers: { ...(init.headers ?? {}), ...(await this.proxyHeaders()) },
         ...(init.body !== undefined ? { body: init.body } : {}),
@@ -83,7 +103,7 @@ export class FakeForgeRuntime {
     ) {
       const request: ProductRequest = { product: target.remote, method, path, body: parse(init.body) };
       this.productCalls.push(request);
-      const reply = this.products(request);
+      const reply = await this.products(request);
       return new Response(JSON.stringify(reply.body), {
         status: reply.status,
         headers: { 'content-type': 'application/json' },

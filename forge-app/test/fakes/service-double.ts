@@ -13,25 +13,47 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 
+/** A reply of the double: a status and a JSON body. */
+export interface DoubleReply {
+  status: number;
+  body: unknown;
+}
+
+/** One request the double received: `at` is the clock when it arrived (a fake clock under fake timers). */
+export interface DoubleRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  headers: http.IncomingHttpHeaders;
+  at: number;
+  /** Set when the caller gave up on it (its abort signal fired) while the double was still answering. */
+  aborted?: boolean;
+}
+
 /**
  * rag-service's HTTP contract, served for the Forge app's tests: every request body is checked with the
  * contract's schemas and every reply is parsed with them before it leaves, so the double cannot drift
- * from the service. Faults (an error code, a delay) are queued per test. The real service meets the
- * real resolvers in rag-service/test/e2e/forge-app.test.ts.
+ * from the service. Faults (an error code, a delay) are queued per test. It answers over HTTP (`start`),
+ * or in process (`serveInMemory`) for tests that drive time with jest's fake timers, where a socket's
+ * real I/O would not follow the fake clock. The real service meets the real resolvers in
+ * rag-service/test/e2e/forge-app.test.ts.
  */
 export class ServiceDouble {
-  readonly requests: { method: string; path: string; body: unknown; headers: http.IncomingHttpHeaders }[] =
-    [];
+  readonly requests: DoubleRequest[] = [];
   private readonly faults: { code: ErrorCode; message: string }[] = [];
+  /** Replaces parts of the next chat answers, one per question (a long answer, many sources, Markdown). */
+  readonly nextAnswers: Partial<ChatResponse>[] = [];
   private readonly jobs: Job[] = [];
   delayMs = 0;
+  /** What the index status says an admin must fix (the service's `notices`). */
+  notices: string[] = [];
   /** How much a running job advances on each look, so a test can watch it progress. */
   progressStep = 40;
   private server?: http.Server;
   url = '';
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => void this.handleHttp(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${String((this.server.address() as AddressInfo).port)}`;
     return this;
@@ -47,60 +69,95 @@ export class ServiceDouble {
     this.faults.push({ code, message });
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** The double as Forge's remote call would reach it, without a socket: for FakeForgeRuntime. */
+  readonly serveInMemory = async (request: {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    body: string | undefined;
+    signal?: AbortSignal;
+  }): Promise<Response> => {
+    const record: DoubleRequest = {
+      method: request.method,
+      path: request.path,
+      body: request.body ? (JSON.parse(request.body) as unknown) : undefined,
+      headers: request.headers,
+      at: Date.now(),
+    };
+    request.signal?.addEventListener('abort', () => (record.aborted = true));
+    const { status, body } = await this.answer(record, () => record.aborted === true);
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  };
+
+  private async handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    const body: unknown = text ? JSON.parse(text) : undefined;
-    const path = req.url ?? '/';
-    this.requests.push({ method: req.method ?? 'GET', path, body, headers: req.headers });
+    const record: DoubleRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+      headers: req.headers,
+      at: Date.now(),
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) record.aborted = true;
+    });
+    const { status, body } = await this.answer(record, () => res.destroyed);
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  private async answer(request: DoubleRequest, gone: () => boolean): Promise<DoubleReply> {
+    this.requests.push(request);
     // unref: a delayed reply the client gave up on must not keep jest alive.
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs).unref());
-    if (res.destroyed) return;
+    // Nobody is waiting: a queued fault is kept for the next request that will be answered.
+    if (gone()) return { status: 499, body: {} };
     const fault = this.faults.shift();
-    if (fault) {
-      send(res, ERROR_STATUS[fault.code], { error: fault });
-      return;
-    }
+    if (fault) return { status: ERROR_STATUS[fault.code], body: { error: fault } };
     try {
-      this.route(req.method ?? 'GET', path, body, res);
+      return this.route(request.method, request.path, request.body);
     } catch (error) {
-      send(res, 400, { error: { code: 'invalid_request', message: String(error) } });
+      return { status: 400, body: { error: { code: 'invalid_request', message: String(error) } } };
     }
   }
 
-  private route(method: string, path: string, body: unknown, res: http.ServerResponse): void {
-    if (method === 'POST' && path === '/api/v1/chat')
-      return reply(res, 200, ChatResponse, answer(ChatRequest.parse(body)));
-    if (method === 'GET' && path === '/api/v1/admin/index')
-      return reply(res, 200, IndexStatus, this.status());
+  private route(method: string, path: string, body: unknown): DoubleReply {
+    if (method === 'POST' && path === '/api/v1/chat') {
+      const request = ChatRequest.parse(body);
+      return reply(200, ChatResponse, { ...answer(request), ...(this.nextAnswers.shift() ?? {}) });
+    }
+    if (method === 'GET' && path === '/api/v1/admin/index') return reply(200, IndexStatus, this.status());
     if (method === 'POST' && path === '/api/v1/admin/reindex')
-      return this.reindex(ReindexRequest.parse(body), res);
+      return this.reindex(ReindexRequest.parse(body));
     if (method === 'GET' && path === '/api/v1/admin/jobs')
-      return reply(res, 200, JobList, { jobs: [...this.jobs].reverse() });
+      return reply(200, JobList, { jobs: [...this.jobs].reverse() });
     const job = /^\/api\/v1\/admin\/jobs\/([^/]+)(\/cancel)?$/.exec(path);
     const found = job ? this.jobs.find((j) => j.id === decodeURIComponent(job[1]!)) : undefined;
-    if (job && !found) return send(res, 404, { error: { code: 'not_found', message: 'no such job' } });
-    if (found && method === 'GET' && !job![2]) return reply(res, 200, Job, this.advance(found));
+    if (job && !found) return failure(404, 'not_found', 'no such job');
+    if (found && method === 'GET' && !job![2]) return reply(200, Job, this.advance(found));
     if (found && method === 'POST' && job![2]) {
-      if (found.state !== 'running')
-        return send(res, 409, { error: { code: 'conflict', message: 'not running' } });
+      if (found.state !== 'running') return failure(409, 'conflict', 'not running');
       Object.assign(found, { state: 'cancelled', finishedAt: new Date().toISOString() });
-      return reply(res, 200, Job, found);
+      return reply(200, Job, found);
     }
-    send(res, 404, { error: { code: 'not_found', message: `no route ${method} ${path}` } });
+    return failure(404, 'not_found', `no route ${method} ${path}`);
   }
 
-  private reindex(request: ReindexRequest, res: http.ServerResponse): void {
+  private reindex(request: ReindexRequest): DoubleReply {
     const running = this.jobs.find((j) => j.state === 'running');
     if (running) {
-      return send(res, 409, {
-        error: {
-          code: 'conflict',
-          message: `job ${running.id} is still running`,
-          details: { jobId: running.id },
+      return {
+        status: 409,
+        body: {
+          error: {
+            code: 'conflict',
+            message: `job ${running.id} is still running`,
+            details: { jobId: running.id },
+          },
         },
-      });
+      };
     }
     const job: Job = {
       id: `job-${String(this.jobs.length + 1)}`,
@@ -114,7 +171,7 @@ export class ServiceDouble {
       error: null,
     };
     this.jobs.push(job);
-    send(res, 202, { jobId: job.id });
+    return { status: 202, body: { jobId: job.id } };
   }
 
   /** Each look at a running job finds it further along, then finished. */
@@ -152,9 +209,16 @@ export class ServiceDouble {
       store: { kind: 'embedded', location: './data/index' },
       embeddings: 'none',
       lastJob: null,
+      notices: [...this.notices],
     };
   }
 }
+
+/** The answer's cited source: a Confluence page, linked at the section the passage comes from. */
+export const CITED_SOURCE = {
+  title: 'API tokens › Rotate the token',
+  url: 'https://example.atlassian.net/wiki/spaces/ENG/pages/123#Rotate-the-token',
+} as const;
 
 /** A cited answer that shows what the service was asked, so tests can see context and history arrive. */
 function answer(request: ChatRequest): ChatResponse {
@@ -165,8 +229,7 @@ function answer(request: ChatRequest): ChatResponse {
       {
         n: 1,
         id: 'confluence:page:123#0',
-        title: 'API tokens',
-        url: 'https://example.atlassian.net/wiki/spaces/ENG/pages/123',
+        ...CITED_SOURCE,
         snippet: 'Rotate it under Settings › Tokens.',
         score: 0.9,
         spaceKey: 'ENG',
@@ -188,15 +251,10 @@ function answer(request: ChatRequest): ChatResponse {
   };
 }
 
-function reply<S extends z.ZodType>(
-  res: http.ServerResponse,
-  status: number,
-  schema: S,
-  body: z.input<S>,
-): void {
-  send(res, status, schema.parse(body));
+function reply<S extends z.ZodType>(status: number, schema: S, body: z.input<S>): DoubleReply {
+  return { status, body: schema.parse(body) };
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function failure(status: number, code: ErrorCode, message: string): DoubleReply {
+  return { status, body: { error: { code, message } } };
 }

@@ -1,5 +1,5 @@
 import { atlassianSite } from '../fakes/forge-runtime';
-import type { ServiceDouble } from '../fakes/service-double';
+import { CITED_SOURCE, type ServiceDouble } from '../fakes/service-double';
 import { CONFLUENCE_PAGE, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 /** The Confluence chat panel, rendered as Forge renders it, through the real resolvers to the service. */
@@ -41,12 +41,11 @@ describe('Confluence chat panel', () => {
       history: [],
       context: { product: 'confluence', pageId: '123', spaceKey: 'ENG', accountId: 'acc-reader' },
     });
+    // Sources link to the page at the cited section (the url's anchor), titled "Page › Section".
     const links = ui.all('Link');
-    expect(links.map((l) => [l.props.href, ui.text(l)])).toEqual([
-      ['https://example.atlassian.net/wiki/spaces/ENG/pages/123', 'API tokens'],
-    ]);
+    expect(links.map((l) => [l.props.href, ui.text(l)])).toEqual([[CITED_SOURCE.url, CITED_SOURCE.title]]);
     // The file source has no web address: numbered, shown by title, not linked.
-    expect(ui.text(ui.all('List')[0])).toBe('[1] API tokens[2] User guide');
+    expect(ui.text(ui.all('List')[0])).toBe(`[1] ${CITED_SOURCE.title}[2] User guide`);
   });
 
   it('sends the session history and conversation id with the next question', async () => {

@@ -1,5 +1,5 @@
 import { atlassianSite, type FakeForgeRuntime } from '../fakes/forge-runtime';
-import type { ServiceDouble } from '../fakes/service-double';
+import { CITED_SOURCE, type ServiceDouble } from '../fakes/service-double';
 import { JIRA_ISSUE, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 const adf = (text: string) => ({
@@ -72,9 +72,7 @@ describe('Jira support assistant panel', () => {
       () => ui.all('TextArea').some((t) => t.props.value === 'Edited by the agent'),
       'the edited draft',
     );
-    expect(ui.all('Link').map((l) => l.props.href)).toContain(
-      'https://example.atlassian.net/wiki/spaces/ENG/pages/123',
-    );
+    expect(ui.all('Link').map((l) => l.props.href)).toContain(CITED_SOURCE.url);
   });
 
   it('chats with the issue as context', async () => {

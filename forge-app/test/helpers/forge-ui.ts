@@ -104,9 +104,10 @@ export class ForgeUi {
     return found;
   }
 
-  /** The text a node shows, its String leaves joined. */
+  /** The text a node shows, its String leaves joined (and the text of the ADF documents it renders). */
   text(node: ForgeNode = this.root()): string {
     if (node.type === 'String') return String(node.props.text);
+    if (node.type === 'AdfRenderer') return adfText(node.props.document);
     return node.children.map((child) => this.text(child)).join('');
   }
 
@@ -213,9 +214,12 @@ export async function openPanel(
   module: ModuleContext,
   site: ProductHandler,
   ready: (ui: ForgeUi) => boolean,
+  /** Serve the service in process, for tests that switch to jest's fake timers (no socket I/O to wait for). */
+  options: { inMemory?: boolean; prepare?: (service: ServiceDouble) => void } = {},
 ): Promise<OpenPanel> {
   const service = await new ServiceDouble().start();
-  const runtime = new FakeForgeRuntime(service.url, site);
+  options.prepare?.(service);
+  const runtime = new FakeForgeRuntime(options.inMemory ? service.serveInMemory : service.url, site);
   runtime.install();
   const { handler } = await import('../../src/index');
   const ui = new ForgeUi(handler, module);
@@ -232,4 +236,15 @@ export async function openPanel(
       await service.stop();
     },
   };
+}
+
+/** The words of an ADF document: text nodes joined, a line per block and per hard break. */
+export function adfText(node: unknown): string {
+  const n = node as { type?: string; text?: string; content?: unknown[] };
+  if (n.type === 'text') return n.text ?? '';
+  if (n.type === 'hardBreak') return '\n';
+  const inner = (n.content ?? []).map(adfText);
+  return n.type === 'paragraph' || n.type === 'heading' || n.type === 'codeBlock'
+    ? inner.join('')
+    : inner.join('\n');
 }

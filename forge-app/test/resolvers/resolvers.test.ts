@@ -1,7 +1,8 @@
 import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
 import { ServiceDouble } from '../fakes/service-double';
 import { handler } from '../../src/index';
-import { callService, CHAT_TIMEOUT_MS, ADMIN_TIMEOUT_MS } from '../../src/resolvers/service-client';
+import { callService } from '../../src/resolvers/service-client';
+import { ADMIN_BUDGET_MS, CHAT_BUDGET_MS, startDeadline } from '../../src/resolvers/deadline';
 import { ChatResponse } from '@kb/contracts';
 import { CONFLUENCE_PAGE, CONFLUENCE_SETTINGS, JIRA_ADMIN, type ModuleContext } from '../helpers/forge-ui';
 
@@ -86,24 +87,28 @@ describe('resolvers', () => {
   });
 
   it('ends a slow call by its deadline, well inside Forge’s 25 s', async () => {
-    expect(CHAT_TIMEOUT_MS).toBeLessThanOrEqual(20_000);
-    expect(ADMIN_TIMEOUT_MS).toBeLessThan(CHAT_TIMEOUT_MS);
+    expect(CHAT_BUDGET_MS).toBeLessThan(25_000);
+    expect(ADMIN_BUDGET_MS).toBeLessThan(CHAT_BUDGET_MS);
     service.delayMs = 2_000;
-    const started = Date.now();
+    const deadline = startDeadline(300);
     const result = await callService(
-      { method: 'POST', path: '/api/v1/chat', body: { message: 'slow' }, accountId: 'a', timeoutMs: 300 },
+      { method: 'POST', path: '/api/v1/chat', body: { message: 'slow' }, accountId: 'a' },
       ChatResponse,
+      deadline,
     );
     service.delayMs = 0;
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(deadline.remainingMs()).toBe(0);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout', retryable: true } });
   });
 
   it('rejects a reply that does not match the contract rather than passing it to the panel', async () => {
+    const deadline = startDeadline(5_000);
     const result = await callService(
-      { method: 'GET', path: '/api/v1/admin/index', accountId: 'a', timeoutMs: 2_000 },
+      { method: 'GET', path: '/api/v1/admin/index', accountId: 'a' },
       ChatResponse,
+      deadline,
     );
+    deadline.dispose();
     expect(result).toMatchObject({ ok: false, error: { code: 'internal' } });
   });
 
