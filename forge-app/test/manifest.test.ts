@@ -96,6 +96,11 @@ describe('manifest.yml', () => {
         'avi:confluence:deleted:page',
         'avi:confluence:moved:page',
         'avi:confluence:permissions_updated:page',
+        'avi:confluence:restored:page',
+        'avi:confluence:archived:page',
+        'avi:confluence:unarchived:page',
+        'avi:confluence:created:blogpost',
+        'avi:confluence:updated:blogpost',
       ].sort(),
     );
     // Sent by Forge itself (an endpoint), not through a function of the app.

@@ -257,7 +257,7 @@ export async function createService(
         store,
         indexer,
         spaces: confluence.spaces,
-        forgetPage: (pageId) => access.forgetPage(pageId),
+        forgetDecisions: () => access.forgetDecisions(),
         log,
         onEvent: (event, outcome) => metrics.pageEvents.inc({ event, outcome }),
         onSync: (outcome) => metrics.pageSyncs.inc({ outcome }),

@@ -27,13 +27,14 @@ export class DecisionCache {
     return entry.visible;
   }
 
-  /** Drops every user's decision about one page (its permissions changed); a scan, as events are rare. */
-  forgetPage(pageId: string): number {
-    const suffix = `\u0000${pageId}`;
-    let dropped = 0;
-    for (const key of [...this.entries.keys()]) {
-      if (key.endsWith(suffix) && this.entries.delete(key)) dropped++;
-    }
+  /**
+   * Drops every decision (a page's permissions changed). All of them, not the page's alone: a restriction
+   * on a page is inherited by every page below it, and the index does not know a page's descendants.
+   * Permission events are rare, and the cost is one question to Confluence per user and turn.
+   */
+  clear(): number {
+    const dropped = this.entries.size;
+    this.entries.clear();
     return dropped;
   }
 

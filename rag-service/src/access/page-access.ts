@@ -80,9 +80,9 @@ export class PageAccess {
     return notice ? [`Jira users see no Confluence pages: ${notice}.`] : [];
   }
 
-  /** Confluence's permissions on a page changed: decisions cached for it, for every user, no longer hold. */
-  forgetPage(pageId: string): void {
-    this.cache.forgetPage(pageId);
+  /** Confluence's permissions on a page changed: cached decisions about it, or below it, no longer hold. */
+  forgetDecisions(): void {
+    this.cache.clear();
   }
 
   plan(viewer: Viewer): AccessPlan {

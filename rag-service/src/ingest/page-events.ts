@@ -28,8 +28,8 @@ export interface PageEventDeps {
   indexer: Indexer;
   /** CONFLUENCE_SPACES: the spaces indexed; empty means every space. */
   spaces: readonly string[];
-  /** Drops cached access decisions about a page (its permissions changed). */
-  forgetPage: (pageId: string) => void;
+  /** Drops the cached access decisions (a page's permissions changed, and so may its descendants'). */
+  forgetDecisions: () => void;
   log: Logger;
   /** Told how each event was taken and how each page sync ended (metrics). */
   onEvent?: (eventType: string, outcome: 'queued' | 'ignored') => void;
@@ -73,8 +73,8 @@ export class PageEventQueue {
       return 'ignored';
     }
     if (action === 'permissions') {
-      // Who may see the page changed, not what it says: the next question asks Confluence afresh.
-      this.deps.forgetPage(event.contentId);
+      // Who may see the page (and the pages below it) changed, not what it says: ask Confluence afresh.
+      this.deps.forgetDecisions();
     } else {
       this.pending.set(`confluence:${event.kind}:${event.contentId}`, {
         kind: event.kind,
@@ -157,15 +157,24 @@ export class PageEventQueue {
     const signal = this.stop.signal;
     const now = await source.current(page.kind, page.id, signal);
     const { spaces } = this.deps;
+    const id = `confluence:${page.kind}:${page.id}`;
+    // The page's own attachments; a blog post's record also carries its id as pageId, so the kind counts.
+    const attachments = [...records.values()]
+      .filter((d) => d.pageId === page.id && d.id.startsWith('confluence:attachment:'))
+      .map((d) => d.id);
     if (now.state === 'gone' || (spaces.length && !spaces.includes(now.spaceKey))) {
-      const removed = [...records.values()]
-        .filter((d) => d.id === `confluence:${page.kind}:${page.id}` || d.pageId === page.id)
-        .map((d) => d.id);
-      if (removed.length) await this.deps.store.deleteDocuments(removed);
+      // Only what the index holds under this id goes: an event naming an id as the wrong kind deletes nothing.
+      if (!records.has(id)) return now.state === 'gone' ? 'removed' : 'out_of_scope';
+      await this.deps.store.deleteDocuments([id, ...attachments]);
       return now.state === 'gone' ? 'removed' : 'out_of_scope';
     }
     const { item } = now;
-    if (records.get(item.id)?.hash === item.hash) return 'unchanged';
+    const record = records.get(item.id);
+    const moved = record !== undefined && record.spaceKey !== now.spaceKey;
+    // A move need not change the version: a page in another space is re-indexed under its new space (its
+    // chunks carry space and breadcrumb), and its attachments are dropped for the next sync to add afresh.
+    if (moved && attachments.length) await this.deps.store.deleteDocuments(attachments);
+    if (record?.hash === item.hash && !moved) return 'unchanged';
     const doc = {
       id: item.id,
       source: 'confluence' as const,

@@ -19,6 +19,8 @@ export interface TestContent {
   spaceId: string;
   title: string;
   parentId: string | null;
+  /** What the parent is, when not a page (Confluence Cloud's folders hold pages too). */
+  parentType?: 'page' | 'folder';
   version: number;
   storage: string;
   status: 'current' | 'trashed';
@@ -92,7 +94,7 @@ export class ConfluenceTestServer extends LocalServer {
     space: TestSpace,
     title: string,
     storage: string,
-    options: { parentId?: string; kind?: 'page' | 'blogpost' } = {},
+    options: { parentId?: string; parentType?: 'page' | 'folder'; kind?: 'page' | 'blogpost' } = {},
   ): TestContent {
     const content: TestContent = {
       id: String(this.nextId++),
@@ -100,6 +102,7 @@ export class ConfluenceTestServer extends LocalServer {
       spaceId: space.id,
       title,
       parentId: options.parentId ?? null,
+      ...(options.parentType ? { parentType: options.parentType } : {}),
       version: 1,
       storage,
       status: 'current',
@@ -137,12 +140,12 @@ export class ConfluenceTestServer extends LocalServer {
     this.contents.delete(id);
   }
 
-  /** Moves a page under another parent, or into another space (at its top level). */
-  move(id: string, to: { parentId?: string; space?: TestSpace }): void {
+  /** Moves a page under another parent, or into another space (at its top level); Cloud may keep the version. */
+  move(id: string, to: { parentId?: string; space?: TestSpace; keepVersion?: boolean }): void {
     const c = this.contents.get(id)!;
     if (to.space) c.spaceId = to.space.id;
     c.parentId = to.parentId ?? null;
-    c.version++;
+    if (!to.keepVersion) c.version++;
   }
 
   fail(fault: ConfluenceFault): void {
@@ -395,7 +398,9 @@ export class ConfluenceTestServer extends LocalServer {
       status: c.status,
       title: c.title,
       spaceId: c.spaceId,
-      ...(c.kind === 'page' && c.parentId ? { parentId: c.parentId, parentType: 'page' } : {}),
+      ...(c.kind === 'page' && c.parentId
+        ? { parentId: c.parentId, parentType: c.parentType ?? 'page' }
+        : {}),
       ...(c.kind === 'page' ? { position: 0 } : {}),
       authorId: 'author-1',
       createdAt: '2026-01-01T00:00:00.000Z',

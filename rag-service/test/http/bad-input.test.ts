@@ -24,6 +24,7 @@ describe('bad input to every POST route', () => {
       '/api/v1/documents',
       '/api/v1/admin/reindex',
       '/api/v1/admin/jobs/some-job/cancel',
+      '/api/v1/forge/events',
     ]);
   });
 

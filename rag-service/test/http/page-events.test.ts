@@ -23,6 +23,7 @@ describe('page events from the Forge trigger keep the index fresh', () => {
   let t: TestService;
   let ops: TestSpace;
   let elsewhere: TestSpace;
+  let docs: TestSpace;
   let drill: TestContent;
   let spare: TestContent;
   let outside: TestContent;
@@ -32,6 +33,7 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     forge = await ForgeSigner.create();
     ops = confluence.addSpace('OPS', 'Operations');
     elsewhere = confluence.addSpace('HR', 'People');
+    docs = confluence.addSpace('DOCS', 'Documentation');
     drill = confluence.addContent(ops, 'Failover drill', storage('marker-drill-v1'));
     spare = confluence.addContent(ops, 'Failover drill (spare copy)', storage('marker-spare'));
     outside = confluence.addContent(elsewhere, 'Failover drill for HR', storage('marker-outside'));
@@ -39,7 +41,7 @@ describe('page events from the Forge trigger keep the index fresh', () => {
       CONFLUENCE_URL: confluence.url,
       CONFLUENCE_USERNAME: confluence.email,
       CONFLUENCE_API_TOKEN: confluence.token,
-      CONFLUENCE_SPACES: 'OPS',
+      CONFLUENCE_SPACES: 'OPS,DOCS',
       FORGE_APP_ID: TEST_APP_ID,
       FORGE_JWKS_URL: forge.jwksUrl,
       FORGE_INSTALLATION_IDS: TEST_INSTALLATION_ID,
@@ -175,6 +177,48 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     });
     await t.service.pageEvents!.settled();
     expect(await snippets()).not.toContain('marker-moving');
+  });
+
+  it('re-indexes a page moved to another indexed space under that space, even at the same version', async () => {
+    const relocated = confluence.addContent(ops, 'Failover drill, relocated', storage('marker-relocated'));
+    await send('avi:confluence:created:page', relocated);
+    await t.service.pageEvents!.settled();
+    confluence.move(relocated.id, { space: docs, keepVersion: true });
+    await send('avi:confluence:moved:page', relocated, { prevSpace: ops });
+    await t.service.pageEvents!.settled();
+    const inSpace = async (key: string) => {
+      const res = await request(t.url)
+        .post('/api/v1/chat')
+        .set('X-API-Key', READER_KEY)
+        .send({ message: 'What is the failover drill step?', filters: { spaceKeys: [key] } })
+        .expect(200);
+      return JSON.stringify((res.body as ChatResponse).sources);
+    };
+    expect(await inSpace('DOCS')).toContain('marker-relocated');
+    expect(await inSpace('OPS')).not.toContain('marker-relocated');
+  });
+
+  it('syncs a page whose parent is a folder, which the pages API cannot fetch', async () => {
+    const filed = confluence.addContent(ops, 'Failover drill, filed', storage('marker-filed'), {
+      parentId: '999999',
+      parentType: 'folder',
+    });
+    await send('avi:confluence:created:page', filed);
+    await t.service.pageEvents!.settled();
+    expect(await snippets()).toContain('marker-filed');
+  });
+
+  it('deletes nothing for an event that names an indexed id as the wrong kind', async () => {
+    const post = confluence.addContent(ops, 'Failover drill blog', storage('marker-blog'), {
+      kind: 'blogpost',
+    });
+    await send('avi:confluence:created:blogpost', post);
+    await t.service.pageEvents!.settled();
+    expect(await snippets()).toContain('marker-blog');
+    // Fetched as a page, the blog post's id is a 404: "gone" must not take the blog post with it.
+    await send('avi:confluence:deleted:page', { ...post, kind: 'page' });
+    await t.service.pageEvents!.settled();
+    expect(await snippets()).toContain('marker-blog');
   });
 
   it('drops the cached access decisions for a page whose permissions changed', async () => {

@@ -8,7 +8,7 @@ import { parseWith } from '../validate.js';
 
 /** The page events the app's trigger subscribes to, and what each asks of the index. */
 const EVENT_TYPE =
-  /^avi:confluence:(created|updated|moved|restored|trashed|deleted|permissions_updated):(page|blogpost)$/;
+  /^avi:confluence:(created|updated|moved|restored|archived|unarchived|trashed|deleted|permissions_updated):(page|blogpost)$/;
 const CONTENT_ID = /^\d{1,20}$/;
 
 function actionOf(verb: string): PageEventAction {

@@ -281,6 +281,7 @@ export class ConfluenceSource implements DocumentSourceAdapter {
       title?: string;
       spaceId?: string;
       parentId?: string | null;
+      parentType?: string | null;
       version?: { number?: number } | null;
       body?: { storage?: { value?: string } | null } | null;
       _links?: { webui?: string };
@@ -322,10 +323,19 @@ export class ConfluenceSource implements DocumentSourceAdapter {
       name: found.name || (found.key ?? ''),
     };
     const ancestors: string[] = [];
-    for (let parent = full.parentId; parent && ancestors.length < MAX_EVENT_ANCESTORS;) {
-      const above = await fetch(false, parent, 'page');
+    // Pages above, for the breadcrumb. A parent that is not a page (a folder, a whiteboard) or cannot be
+    // read ends the breadcrumb there: the page itself is what must reach the index.
+    let parent = full.parentType && full.parentType !== 'page' ? undefined : full.parentId;
+    while (parent && ancestors.length < MAX_EVENT_ANCESTORS) {
+      let above: Fetched;
+      try {
+        above = await fetch(false, parent, 'page');
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        break;
+      }
       ancestors.unshift(above.title ?? '(untitled)');
-      parent = above.parentId;
+      parent = above.parentType && above.parentType !== 'page' ? undefined : above.parentId;
     }
     const version = full.version?.number ?? 0;
     const content: Content = {
