@@ -258,6 +258,10 @@ export async function createService(
         indexer,
         spaces: confluence.spaces,
         forgetDecisions: () => access.forgetDecisions(),
+        reindexRunning: () => {
+          const job = jobs.running();
+          return job?.source === 'confluence' ? jobs.whenFinished(job.id) : undefined;
+        },
         log,
         onEvent: (event, outcome) => metrics.pageEvents.inc({ event, outcome }),
         onSync: (outcome) => metrics.pageSyncs.inc({ outcome }),

@@ -31,6 +31,11 @@ export interface PageEventDeps {
   /** Drops the cached access decisions (a page's permissions changed, and so may its descendants'). */
   forgetDecisions: () => void;
   log: Logger;
+  /**
+   * The Confluence reindex running now, if any (resolves when it ends). A round waits for it: the job may
+   * have listed a page before the event's edit, and would write that older version back after the event.
+   */
+  reindexRunning?: () => Promise<unknown> | undefined;
   /** Told how each event was taken and how each page sync ended (metrics). */
   onEvent?: (eventType: string, outcome: 'queued' | 'ignored') => void;
   onSync?: (outcome: PageSyncOutcome) => void;
@@ -116,6 +121,10 @@ export class PageEventQueue {
   }
 
   private async runRound(): Promise<void> {
+    for (let job = this.deps.reindexRunning?.(); job; job = this.deps.reindexRunning?.()) {
+      if (this.stop.signal.aborted) return;
+      await untilDoneOrAborted(job, this.stop.signal);
+    }
     const pages = [...this.pending.values()];
     this.pending.clear();
     const source = this.deps.source();
@@ -184,5 +193,17 @@ export class PageEventQueue {
     const chunks = await this.deps.indexer.writeNow(doc, await this.deps.indexer.chunk(doc), signal);
     this.deps.log.info({ document: item.id, chunks }, 'page event: page re-indexed');
     return 'indexed';
+  }
+}
+
+/** Resolves when the work ends, however it ends, or when the signal aborts; never rejects. */
+async function untilDoneOrAborted(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  let onAbort = () => {};
+  const abort = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([work.catch(() => undefined), abort]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

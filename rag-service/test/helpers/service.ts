@@ -2,7 +2,9 @@ import { cp, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Server } from 'node:http';
+import type { Job } from '@kb/contracts';
 import type { DestinationStream } from 'pino';
+import request from 'supertest';
 import { loadConfig, SAMPLE_DOCS_DIR, type Config } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging.js';
@@ -66,6 +68,16 @@ export async function startTestService(
       await tmp.remove();
     },
   };
+}
+
+/** Runs a Confluence reindex through the admin API, as an operator would, and waits for it to end. */
+export async function reindexConfluence(t: TestService, adminKey: string): Promise<Job> {
+  const started = await request(t.url)
+    .post('/api/v1/admin/reindex')
+    .set('X-API-Key', adminKey)
+    .send({ source: 'confluence' })
+    .expect(202);
+  return t.service.jobs.whenFinished(started.body.jobId as string);
 }
 
 export interface SseEvent {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { ConfluenceTestServer, type TestContent } from '../fakes/confluence-server.js';
 import { ForgeSigner, TEST_APP_ID } from '../fakes/forge-signer.js';
 import { OpenAITestServer } from '../fakes/openai-server.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { reindexConfluence, startTestService, type TestService } from '../helpers/service.js';
 
 const ADMIN_KEY = 'admin-key-for-jira-tests';
 const QUESTION = 'How do I restart the billing worker?';
@@ -67,12 +67,7 @@ describe('Jira-panel chats see exactly the Confluence pages the agent may read',
       LOG_LEVEL: 'warn',
     });
     await t.synced;
-    const started = await request(t.url)
-      .post('/api/v1/admin/reindex')
-      .set('X-API-Key', ADMIN_KEY)
-      .send({ source: 'confluence' })
-      .expect(202);
-    expect(await t.service.jobs.whenFinished(started.body.jobId as string)).toMatchObject({
+    expect(await reindexConfluence(t, ADMIN_KEY)).toMatchObject({
       state: 'succeeded',
       progress: { indexed: 4 },
     });

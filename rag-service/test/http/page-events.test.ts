@@ -3,7 +3,7 @@ import { ErrorBody, ForgeEventAccepted } from '@kb/contracts';
 import request from 'supertest';
 import { ConfluenceTestServer, type TestContent, type TestSpace } from '../fakes/confluence-server.js';
 import { ForgeSigner, TEST_APP_ID, TEST_INSTALLATION_ID } from '../fakes/forge-signer.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { reindexConfluence, startTestService, type TestService } from '../helpers/service.js';
 
 const ADMIN_KEY = 'admin-key-for-events';
 const READER_KEY = 'reader-key-for-events';
@@ -52,12 +52,7 @@ describe('page events from the Forge trigger keep the index fresh', () => {
       LOG_LEVEL: 'warn',
     });
     await t.synced;
-    const started = await request(t.url)
-      .post('/api/v1/admin/reindex')
-      .set('X-API-Key', ADMIN_KEY)
-      .send({ source: 'confluence' })
-      .expect(202);
-    expect(await t.service.jobs.whenFinished(started.body.jobId as string)).toMatchObject({
+    expect(await reindexConfluence(t, ADMIN_KEY)).toMatchObject({
       state: 'succeeded',
       progress: { indexed: 2 },
     });
@@ -261,6 +256,26 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     await send('avi:confluence:updated:page', drill);
     await t.service.pageEvents!.settled();
     expect(await snippets()).toContain('marker-drill-v4');
+  });
+
+  it('holds an event that comes during a reindex until the reindex ends, so the job cannot undo it', async () => {
+    // The reindex's first listing is told to wait 3 s: the job is running while the event arrives.
+    confluence.fail({ status: 429, retryAfter: '3', only: /\/spaces\/\d+\/pages$/, times: 1 });
+    const started = await request(t.url)
+      .post('/api/v1/admin/reindex')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ source: 'confluence' })
+      .expect(202);
+    const jobId = started.body.jobId as string;
+    while (listings().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    confluence.edit(drill.id, storage('marker-drill-during-reindex'));
+    expect((await send('avi:confluence:updated:page', drill)).body).toEqual({ status: 'queued' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(t.service.jobs.get(jobId).state).toBe('running');
+    expect(fetchesOf(drill)).toEqual([]);
+    await t.service.jobs.whenFinished(jobId);
+    await t.service.pageEvents!.settled();
+    expect(await snippets()).toContain('marker-drill-during-reindex');
   });
 
   it('takes events only from a Forge token of the served installation', async () => {
