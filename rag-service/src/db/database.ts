@@ -1,0 +1,27 @@
+/**
+ * The database port: what conversations, feedback and shared jobs need of PostgreSQL, and no more. Two
+ * adapters implement it with the same SQL: a PostgreSQL server (`DATABASE_URL`) and PGlite, real
+ * PostgreSQL running in process under `DATA_DIR` (the zero-server default).
+ */
+
+/** A value a query may bind. */
+export type SqlValue = string | number | boolean | null | Date;
+
+export interface Queryable {
+  /** Runs one statement with `$1…` parameters; rows come back as plain objects keyed by column name. */
+  query<Row extends object>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'embedded' | 'postgres';
+  /** Where the data lives, for the status page: a folder, or the server's host and database (no password). */
+  readonly location: string;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The database cannot be reached or refused the statement for a reason outside the caller's control. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}

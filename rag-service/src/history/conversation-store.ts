@@ -1,0 +1,349 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../db/database.js';
+
+/** Who a conversation belongs to: a Forge user (installation + account), an API key's digest, or the local user. */
+export interface Owner {
+  id: string;
+  kind: 'forge' | 'api-key' | 'local';
+}
+
+export interface StoredSource {
+  [key: string]: unknown;
+}
+
+/** One chat turn to keep: the question, and the answer with what produced it. */
+export interface TurnToStore {
+  question: string;
+  answer: {
+    content: string;
+    sources: readonly StoredSource[];
+    model?: string;
+    timings?: Record<string, number>;
+    usage?: Record<string, number>;
+    /** False when the knowledge base had nothing for the question (a content gap). */
+    answered: boolean;
+  };
+  product?: string;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  product: string | null;
+  createdAt: string;
+  updatedAt: string;
+  messageCount: number;
+}
+
+export type Rating = 'up' | 'down';
+export type FeedbackReason = 'wrong' | 'outdated' | 'incomplete' | 'not_relevant' | 'other';
+
+export interface Feedback {
+  rating: Rating;
+  reason: FeedbackReason | null;
+  comment: string | null;
+  updatedAt: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  sources: StoredSource[];
+  createdAt: string;
+  feedback: Feedback | null;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  messages: StoredMessage[];
+}
+
+/** What a caller may not see is, to them, not there: one answer for "another's" and "none". */
+export class ConversationNotFoundError extends Error {
+  override readonly name = 'ConversationNotFoundError';
+}
+
+const TITLE_CHARS = 80;
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A conversation's title: its first question on one line, cut at a word near 80 characters. */
+export function titleOf(question: string): string {
+  const line = question.replace(/\s+/g, ' ').trim();
+  if (line.length <= TITLE_CHARS) return line;
+  const cut = line.slice(0, TITLE_CHARS - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TITLE_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+/** Opaque to clients: the last row's (updatedAt, id), for keyset paging that new rows cannot shift. */
+function encodeCursor(updatedAt: string, id: string): string {
+  return Buffer.from(`${updatedAt}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { updatedAt: string; id: string } | undefined {
+  const [updatedAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (rest.length || !updatedAt || !id || !UUID.test(id) || !CURSOR_TIME.test(updatedAt)) return undefined;
+  return { updatedAt, id };
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+/**
+ * Conversations, their messages and the feedback on answers, each owned by one caller. Every read and
+ * write names the owner in its SQL, so no path reaches another caller's rows.
+ */
+export class ConversationStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Keeps one turn: in `conversationId` when given (it must be the owner's), else in a new conversation.
+   * Question and answer are written together or not at all.
+   */
+  async appendTurn(
+    owner: Owner,
+    turn: TurnToStore,
+    conversationId?: string,
+  ): Promise<{ conversationId: string; messageId: string }> {
+    return this.db.transaction(async (tx) => {
+      await this.touchUser(tx, owner);
+      let id = conversationId;
+      let seq = 0;
+      if (id) {
+        // Locks the conversation: two turns sent at once get consecutive places, not the same one.
+        const [row] = await tx.query<{ next: number }>(
+          `SELECT coalesce((SELECT max(seq) FROM messages WHERE conversation_id = c.id), -1) + 1 AS next
+             FROM conversations c WHERE c.id = $1 AND c.user_id = $2 FOR UPDATE`,
+          [this.checkedId(id), owner.id],
+        );
+        if (!row) throw new ConversationNotFoundError(`no conversation ${id}`);
+        seq = row.next;
+        await tx.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [id]);
+      } else {
+        id = randomUUID();
+        await tx.query('INSERT INTO conversations (id, user_id, title, product) VALUES ($1, $2, $3, $4)', [
+          id,
+          owner.id,
+          titleOf(turn.question),
+          turn.product ?? null,
+        ]);
+      }
+      await tx.query(
+        `INSERT INTO messages (id, conversation_id, seq, role, content) VALUES ($1, $2, $3, 'user', $4)`,
+        [randomUUID(), id, seq, turn.question],
+      );
+      const messageId = randomUUID();
+      const { answer } = turn;
+      await tx.query(
+        `INSERT INTO messages (id, conversation_id, seq, role, content, sources, model, timings, usage, answered)
+         VALUES ($1, $2, $3, 'assistant', $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9)`,
+        [
+          messageId,
+          id,
+          seq + 1,
+          answer.content,
+          JSON.stringify(answer.sources),
+          answer.model ?? null,
+          answer.timings ? JSON.stringify(answer.timings) : null,
+          answer.usage ? JSON.stringify(answer.usage) : null,
+          answer.answered,
+        ],
+      );
+      return { conversationId: id, messageId };
+    });
+  }
+
+  /** The last `maxMessages` messages of the owner's conversation, oldest first: the prompt's history. */
+  async history(
+    owner: Owner,
+    conversationId: string,
+    maxMessages: number,
+  ): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
+    const rows = await this.db.query<{ role: 'user' | 'assistant'; content: string; owned: boolean }>(
+      `SELECT m.role, m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE c.id = $1 AND c.user_id = $2 ORDER BY m.seq DESC LIMIT $3`,
+      [this.checkedId(conversationId), owner.id, maxMessages],
+    );
+    if (!rows.length) await this.mustOwn(owner, conversationId);
+    return rows.reverse().map(({ role, content }) => ({ role, content }));
+  }
+
+  /** The owner's conversations, most recently active first, `limit` at a time. */
+  async list(
+    owner: Owner,
+    options: { limit: number; cursor?: string },
+  ): Promise<{ conversations: ConversationSummary[]; nextCursor: string | null }> {
+    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+    if (options.cursor && !after) throw new InvalidCursorError('cursor is not one this service gave out');
+    const rows = await this.db.query<{
+      id: string;
+      title: string;
+      product: string | null;
+      created_at: Date;
+      updated_at: Date;
+      message_count: number | string;
+    }>(
+      `SELECT c.id, c.title, c.product, c.created_at, c.updated_at,
+              (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+         FROM conversations c
+        WHERE c.user_id = $1 AND ($2::timestamptz IS NULL OR (c.updated_at, c.id) < ($2::timestamptz, $3::uuid))
+        ORDER BY c.updated_at DESC, c.id DESC
+        LIMIT $4`,
+      [owner.id, after?.updatedAt ?? null, after?.id ?? null, options.limit + 1],
+    );
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      conversations: page.map((r) => ({
+        id: r.id,
+        title: r.title,
+        product: r.product,
+        createdAt: iso(r.created_at),
+        updatedAt: iso(r.updated_at),
+        messageCount: Number(r.message_count),
+      })),
+      // The exact stored time (microseconds), not the ISO form: a millisecond cursor could skip a row.
+      nextCursor:
+        rows.length > options.limit && last ? encodeCursor(await this.exactTime(last.id), last.id) : null,
+    };
+  }
+
+  /** One of the owner's conversations with every message and the feedback on each answer. */
+  async get(owner: Owner, conversationId: string): Promise<Conversation> {
+    const [conversation] = await this.db.query<{
+      id: string;
+      title: string;
+      created_at: Date;
+      updated_at: Date;
+    }>('SELECT id, title, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2', [
+      this.checkedId(conversationId),
+      owner.id,
+    ]);
+    if (!conversation) throw new ConversationNotFoundError(`no conversation ${conversationId}`);
+    const messages = await this.db.query<{
+      id: string;
+      role: 'user' | 'assistant';
+      content: string;
+      sources: StoredSource[] | string;
+      created_at: Date;
+      rating: Rating | null;
+      reason: FeedbackReason | null;
+      comment: string | null;
+      feedback_at: Date | null;
+    }>(
+      `SELECT m.id, m.role, m.content, m.sources, m.created_at,
+              f.rating, f.reason, f.comment, f.updated_at AS feedback_at
+         FROM messages m LEFT JOIN feedback f ON f.message_id = m.id
+        WHERE m.conversation_id = $1 ORDER BY m.seq`,
+      [conversation.id],
+    );
+    return {
+      id: conversation.id,
+      title: conversation.title,
+      createdAt: iso(conversation.created_at),
+      updatedAt: iso(conversation.updated_at),
+      messages: messages.map((m) => ({
+        id: m.id,
+        role: m.role,
+        content: m.content,
+        sources: typeof m.sources === 'string' ? (JSON.parse(m.sources) as StoredSource[]) : m.sources,
+        createdAt: iso(m.created_at),
+        feedback:
+          m.rating && m.feedback_at
+            ? { rating: m.rating, reason: m.reason, comment: m.comment, updatedAt: iso(m.feedback_at) }
+            : null,
+      })),
+    };
+  }
+
+  /** Deletes one of the owner's conversations with its messages and feedback. */
+  async delete(owner: Owner, conversationId: string): Promise<void> {
+    const rows = await this.db.query<{ id: string }>(
+      'DELETE FROM conversations WHERE id = $1 AND user_id = $2 RETURNING id',
+      [this.checkedId(conversationId), owner.id],
+    );
+    if (!rows.length) throw new ConversationNotFoundError(`no conversation ${conversationId}`);
+  }
+
+  /** Rates an answer in one of the owner's conversations; rating it again replaces the earlier feedback. */
+  async setFeedback(
+    owner: Owner,
+    messageId: string,
+    feedback: { rating: Rating; reason?: FeedbackReason; comment?: string },
+  ): Promise<Feedback> {
+    const [row] = await this.db.query<{
+      rating: Rating;
+      reason: FeedbackReason | null;
+      comment: string | null;
+      updated_at: Date;
+    }>(
+      `INSERT INTO feedback (message_id, rating, reason, comment)
+       SELECT m.id, $3, $4, $5 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.id = $1 AND c.user_id = $2 AND m.role = 'assistant'
+       ON CONFLICT (message_id) DO UPDATE
+         SET rating = excluded.rating, reason = excluded.reason, comment = excluded.comment, updated_at = now()
+       RETURNING rating, reason, comment, updated_at`,
+      [
+        this.checkedId(messageId),
+        owner.id,
+        feedback.rating,
+        feedback.reason ?? null,
+        feedback.comment ?? null,
+      ],
+    );
+    if (!row) throw new ConversationNotFoundError(`no answer ${messageId}`);
+    return { rating: row.rating, reason: row.reason, comment: row.comment, updatedAt: iso(row.updated_at) };
+  }
+
+  /** Deletes conversations untouched since `before` (retention); returns how many. */
+  async deleteUntouchedSince(before: Date): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      'DELETE FROM conversations WHERE updated_at < $1 RETURNING id',
+      [before],
+    );
+    // A user with nothing left is forgotten too: the table holds no one who has no conversations.
+    await this.db.query(
+      'DELETE FROM users u WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = u.id)',
+    );
+    return rows.length;
+  }
+
+  private async touchUser(tx: Queryable, owner: Owner): Promise<void> {
+    await tx.query(
+      `INSERT INTO users (id, kind) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET last_seen_at = now()`,
+      [owner.id, owner.kind],
+    );
+  }
+
+  private async mustOwn(owner: Owner, conversationId: string): Promise<void> {
+    const rows = await this.db.query('SELECT 1 FROM conversations WHERE id = $1 AND user_id = $2', [
+      conversationId,
+      owner.id,
+    ]);
+    if (!rows.length) throw new ConversationNotFoundError(`no conversation ${conversationId}`);
+  }
+
+  private async exactTime(conversationId: string): Promise<string> {
+    const [row] = await this.db.query<{ t: string }>(
+      `SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
+         FROM conversations WHERE id = $1`,
+      [conversationId],
+    );
+    return row?.t ?? new Date(0).toISOString();
+  }
+
+  /** A malformed id cannot name anyone's row: not found, without asking PostgreSQL to parse it. */
+  private checkedId(id: string): string {
+    if (!UUID.test(id)) throw new ConversationNotFoundError(`no conversation ${id.slice(0, 60)}`);
+    return id;
+  }
+}
