@@ -32,7 +32,7 @@ function translate(err: unknown, location: string): unknown {
 
 /** A PostgreSQL server through node-postgres: a small pool, per-statement timeouts, errors without secrets. */
 export class PostgresDatabase implements Database {
-  readonly kind = 'postgres' as const;
+  readonly kind: Database['kind'] = 'postgres';
   readonly location: string;
   private readonly pool: pg.Pool;
 

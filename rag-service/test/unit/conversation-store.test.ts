@@ -5,7 +5,7 @@ import { conversationStoreConformance } from '../conformance/conversation-store.
 import { freshPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp.js';
 
-conversationStoreConformance('embedded (PGlite under a folder)', () => {
+conversationStoreConformance('embedded (its own PostgreSQL server under a folder)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
   return {
     async open() {
