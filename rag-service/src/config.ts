@@ -123,6 +123,12 @@ const Env = z.object({
     (origins) => origins.every(isOrigin),
     'must be http(s) origins (scheme, host and port only), comma-separated',
   ),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL (postgres://user:pass@host:5432/db)')
+    .optional(),
+  HISTORY: z.enum(['on', 'off']).default('on'),
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   ACCESS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
@@ -154,6 +160,12 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** Conversations and feedback: a PostgreSQL server (`url`), else the embedded one under DATA_DIR; off keeps none. */
+  readonly history: {
+    readonly enabled: boolean;
+    readonly databaseUrl?: string;
+    readonly retentionDays: number;
+  };
   readonly vectorStore: 'embedded' | 'qdrant';
   readonly qdrant: { readonly url?: string; readonly apiKey?: string; readonly collection: string };
   readonly llmProvider: Provider;
@@ -310,6 +322,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR ? path.resolve(e.DATA_DIR) : path.join(SERVICE_ROOT, 'data'),
+    history: {
+      enabled: e.HISTORY === 'on',
+      databaseUrl: e.DATABASE_URL,
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+    },
     vectorStore,
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.QDRANT_COLLECTION },
     llmProvider,

@@ -1,3 +1,5 @@
+import { openHistoryDatabase } from './db/open.js';
+import { ConversationStore } from './history/conversation-store.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
@@ -198,6 +200,8 @@ export async function createService(
     },
     log,
   );
+  const database = await openHistoryDatabase(config, log);
+  const conversations = database ? new ConversationStore(database) : undefined;
   const chat = new ChatService({
     retriever: new Retriever(
       store,
@@ -215,6 +219,7 @@ export async function createService(
     condenser: models.condenser,
     embeddingsId: embeddingsId(models.embedder),
     budgetMs: config.chatTimeoutMs,
+    conversations,
   });
 
   const readiness = async (): Promise<Readiness> => {
@@ -319,6 +324,7 @@ export async function createService(
       await pageEvents?.close();
       await jobs.close();
       await store.close();
+      await database?.close();
     },
   };
 }

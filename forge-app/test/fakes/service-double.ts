@@ -247,6 +247,7 @@ function answer(request: ChatRequest): ChatResponse {
       },
     ],
     conversationId: request.conversationId ?? 'conv-1',
+    messageId: 'msg-1',
     model: { llm: 'none', embeddings: 'none' },
   };
 }

@@ -98,6 +98,10 @@ export const ChatResponse = z
     answer: z.string(),
     sources: z.array(Source),
     conversationId: z.string(),
+    messageId: z
+      .string()
+      .nullable()
+      .meta({ description: 'the stored answer, to send feedback on; null when no history is kept' }),
     model: ModelInfo,
   })
   .meta({ id: 'ChatResponse' });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResponse, ChatStreamEvent, Source } from '@kb/contracts';
+import type { ChatRequest, ChatResponse, ChatStreamEvent, ChatTurn, Source } from '@kb/contracts';
+import { HISTORY_MAX_TURNS } from '@kb/contracts';
+import {
+  ConversationNotFoundError,
+  type ConversationStore,
+  type Owner,
+} from '../history/conversation-store.js';
 import type { PageAccess, Viewer } from '../access/page-access.js';
 import { AppError } from '../errors.js';
 import type { Call } from '../models/chat-model.js';
@@ -22,7 +28,12 @@ export interface ChatServiceDeps {
   embeddingsId: string;
   /** The whole turn's time budget: Forge waits 25 s for a remote call, so the default leaves a margin. */
   budgetMs: number;
+  /** Where conversations are kept; absent with HISTORY=off (nothing about questions is stored). */
+  conversations?: ConversationStore;
 }
+
+export const HISTORY_NOT_SAVED =
+  'This answer could not be saved to your conversation history (the history database is unavailable).';
 
 /** What to search for: the (condensed) question, plus the Jira issue it is asked about. */
 function retrievalQuery(question: string, request: ChatRequest): string {
@@ -57,6 +68,7 @@ export class ChatService {
     viewer: Viewer,
     clientSignal: AbortSignal,
     delivery: Delivery = 'streamed',
+    owner?: Owner,
   ): AsyncGenerator<ChatStreamEvent> {
     const budget = AbortSignal.timeout(this.deps.budgetMs);
     const call: Call = {
@@ -64,7 +76,7 @@ export class ChatService {
       deadline: Date.now() + this.deps.budgetMs,
     };
     try {
-      yield* this.turn(request, viewer, call, delivery);
+      yield* this.turn(request, viewer, call, delivery, owner);
     } catch (err) {
       if (budget.aborted && !clientSignal.aborted) {
         throw new AppError(
@@ -81,9 +93,10 @@ export class ChatService {
     viewer: Viewer,
     call: Call,
     delivery: Delivery,
+    owner: Owner | undefined,
   ): AsyncGenerator<ChatStreamEvent> {
-    const conversationId = request.conversationId ?? randomUUID();
-    const history = request.history ?? [];
+    const store = owner ? this.deps.conversations : undefined;
+    const history = await this.historyFor(request, store, owner);
     const question = history.length
       ? await this.deps.condenser.condense(history, request.message, call)
       : request.message;
@@ -124,21 +137,74 @@ export class ChatService {
       }
     }
     const cited = citedNumbers(answer);
+    const citedSources = sources.map((s) => ({ ...s, cited: cited.has(s.n) }));
+    let kept: { conversationId: string; messageId: string | null } = {
+      conversationId: request.conversationId ?? randomUUID(),
+      messageId: null,
+    };
+    if (store && owner) {
+      try {
+        kept = await store.appendTurn(
+          owner,
+          {
+            question: request.message,
+            answer: {
+              content: answer,
+              sources: citedSources,
+              model: this.modelInfo.llm,
+              answered: sources.length > 0,
+            },
+            product: request.context?.product,
+          },
+          request.conversationId,
+        );
+      } catch (err) {
+        if (err instanceof ConversationNotFoundError) throw notYours(request.conversationId);
+        // Whatever the database did, the answer stands: only keeping it failed, and the reader is told so.
+        const note = `\n\n${HISTORY_NOT_SAVED}`;
+        answer += note;
+        yield { event: 'token', data: { text: note } };
+      }
+    }
     const response: ChatResponse = {
       answer,
-      sources: sources.map((s) => ({ ...s, cited: cited.has(s.n) })),
-      conversationId,
+      sources: citedSources,
+      ...kept,
       model: this.modelInfo,
     };
     yield { event: 'done', data: response };
   }
 
+  /**
+   * The turns before this question: with history kept and a conversation named, the stored ones (the
+   * client's copy is ignored, so it cannot put words in the assistant's mouth); else what the client sent.
+   */
+  private async historyFor(
+    request: ChatRequest,
+    store: ConversationStore | undefined,
+    owner: Owner | undefined,
+  ): Promise<ChatTurn[]> {
+    if (!store || !owner || !request.conversationId) return request.history ?? [];
+    try {
+      return await store.history(owner, request.conversationId, HISTORY_MAX_TURNS);
+    } catch (err) {
+      if (err instanceof ConversationNotFoundError) throw notYours(request.conversationId);
+      // The database is down or failing: answer from what the client sent rather than not at all.
+      return request.history ?? [];
+    }
+  }
+
   /** The whole answer at once: the same turn, with the model asked for one response instead of a stream. */
-  async ask(request: ChatRequest, viewer: Viewer, signal: AbortSignal): Promise<ChatResponse> {
+  async ask(request: ChatRequest, viewer: Viewer, signal: AbortSignal, owner?: Owner): Promise<ChatResponse> {
     let done: ChatResponse | undefined;
-    for await (const event of this.stream(request, viewer, signal, 'whole'))
+    for await (const event of this.stream(request, viewer, signal, 'whole', owner))
       if (event.event === 'done') done = event.data;
     if (!done) throw new Error('the chat stream ended without an answer');
     return done;
   }
+}
+
+/** Another caller's conversation, or none: the same answer, so ids reveal nothing. */
+function notYours(conversationId: string | undefined): AppError {
+  return new AppError('not_found', `no conversation ${(conversationId ?? '').slice(0, 128)} of yours`);
 }

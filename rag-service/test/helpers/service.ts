@@ -44,6 +44,8 @@ export async function startTestService(
     RATE_LIMIT_CHAT_PER_MINUTE: '100000',
     RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '100000',
+    // No database server per test service: suites about history turn it on (or name a DATABASE_URL).
+    HISTORY: 'off',
     // Any installation in the test signer's environment, unless a suite says otherwise: suites about other
     // things sign for several sites; tenancy has tests of its own.
     ...(env.FORGE_APP_ID ? { FORGE_INSTALLATION_IDS: '*', FORGE_ENVIRONMENTS: 'DEVELOPMENT' } : {}),

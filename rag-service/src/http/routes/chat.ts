@@ -9,6 +9,8 @@ import type { Metrics } from '../metrics.js';
 import { openEventStream } from '../sse.js';
 import { parseWith } from '../validate.js';
 import { viewerOf } from '../viewer.js';
+import { callerOf } from '../auth.js';
+import { ownerOf } from '../../history/owner.js';
 import type { RequestHandler } from 'express';
 
 /** An error as the stream's `error` event: the contract's code, a safe message, never a stack. */
@@ -34,7 +36,7 @@ export function chatRoutes(
     });
 
     if (!req.get('accept')?.includes('text/event-stream')) {
-      const response = await chat.ask(request, viewer, controller.signal);
+      const response = await chat.ask(request, viewer, controller.signal, ownerOf(callerOf(res)));
       metrics.chatAnswers.inc({
         outcome: response.sources.length ? 'answered' : 'nothing_found',
         mode: 'json',
@@ -45,7 +47,13 @@ export function chatRoutes(
 
     const stream = openEventStream(res);
     try {
-      for await (const event of chat.stream(request, viewer, controller.signal)) {
+      for await (const event of chat.stream(
+        request,
+        viewer,
+        controller.signal,
+        'streamed',
+        ownerOf(callerOf(res)),
+      )) {
         stream.send(event.event, event.data);
         if (event.event === 'done') {
           metrics.chatAnswers.inc({
