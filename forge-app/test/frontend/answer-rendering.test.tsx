@@ -1,6 +1,5 @@
-import { atlassianSite } from '../fakes/forge-runtime';
 import { CITED_SOURCE } from '../fakes/service-double';
-import { CONFLUENCE_PAGE, openPanel, type ForgeNode, type OpenPanel } from '../helpers/forge-ui';
+import { openConfluenceChat, type ForgeNode, type OpenPanel } from '../helpers/forge-ui';
 
 interface AdfNode {
   type: string;
@@ -22,12 +21,7 @@ describe('a formatted answer in the Confluence panel', () => {
   afterAll(() => panel.close());
 
   it('renders lists, code and links through AdfRenderer, and lists its sources as Link nodes', async () => {
-    panel = await openPanel(
-      () => import('../../src/frontend/confluence-chat'),
-      CONFLUENCE_PAGE,
-      atlassianSite({ admin: false }),
-      (u) => u.text().includes('Ask a question about this page'),
-    );
+    panel = await openConfluenceChat();
     const { ui, service } = panel;
     service.nextAnswers.push({
       answer: [

@@ -1,6 +1,5 @@
-import { atlassianSite } from '../fakes/forge-runtime';
 import { CITED_SOURCE, type ServiceDouble } from '../fakes/service-double';
-import { CONFLUENCE_PAGE, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
+import { openConfluenceChat, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 /** The Confluence chat panel, rendered as Forge renders it, through the real resolvers to the service. */
 describe('Confluence chat panel', () => {
@@ -9,12 +8,7 @@ describe('Confluence chat panel', () => {
   let service: ServiceDouble;
 
   beforeAll(async () => {
-    panel = await openPanel(
-      () => import('../../src/frontend/confluence-chat'),
-      CONFLUENCE_PAGE,
-      atlassianSite({ admin: false }),
-      (u) => u.text().includes('Ask a question about this page'),
-    );
+    panel = await openConfluenceChat();
     ({ ui, service } = panel);
   });
   afterAll(() => panel.close());

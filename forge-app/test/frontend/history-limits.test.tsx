@@ -7,8 +7,7 @@ import {
   jsonBytes,
   TURN_MAX_BYTES,
 } from '../../src/payload-limits';
-import { atlassianSite } from '../fakes/forge-runtime';
-import { CONFLUENCE_PAGE, openPanel, type OpenPanel } from '../helpers/forge-ui';
+import { openConfluenceChat, type OpenPanel } from '../helpers/forge-ui';
 
 /** An exchange as long as the contract lets it be, in a 3-byte script: the heaviest history there is. */
 const heavy = (i: number): Exchange => ({
@@ -59,12 +58,7 @@ describe('Confluence chat panel with long answers', () => {
   afterAll(() => panel.close());
 
   it('keeps each question’s payload under the limit, conversation after conversation', async () => {
-    panel = await openPanel(
-      () => import('../../src/frontend/confluence-chat'),
-      CONFLUENCE_PAGE,
-      atlassianSite({ admin: false }),
-      (u) => u.text().includes('Ask a question about this page'),
-    );
+    panel = await openConfluenceChat();
     const { ui, service } = panel;
     for (let i = 1; i <= 14; i++) {
       service.nextAnswers.push({ answer: `Reply ${String(i)} ${'€'.repeat(MESSAGE_MAX_CHARS * 4 - 20)}` });

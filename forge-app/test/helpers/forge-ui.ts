@@ -1,4 +1,4 @@
-import { FakeForgeRuntime, type ProductHandler } from '../fakes/forge-runtime';
+import { atlassianSite, FakeForgeRuntime, type ProductHandler } from '../fakes/forge-runtime';
 import { ServiceDouble } from '../fakes/service-double';
 
 /**
@@ -247,4 +247,14 @@ export function adfText(node: unknown): string {
   return n.type === 'paragraph' || n.type === 'heading' || n.type === 'codeBlock'
     ? inner.join('')
     : inner.join('\n');
+}
+
+/** The Confluence chat panel on a page, opened for a reader who is not an admin. */
+export function openConfluenceChat(): Promise<OpenPanel> {
+  return openPanel(
+    () => import('../../src/frontend/confluence-chat'),
+    CONFLUENCE_PAGE,
+    atlassianSite({ admin: false }),
+    (u) => u.text().includes('Ask a question about this page'),
+  );
 }
