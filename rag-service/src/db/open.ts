@@ -17,7 +17,7 @@ export async function openHistoryDatabase(config: Config, log: Logger): Promise<
   try {
     db = config.history.databaseUrl
       ? new PostgresDatabase(config.history.databaseUrl)
-      : await openEmbedded(config.dataDir, log);
+      : await openEmbedded(config.dataDir);
     const applied = await migrate(db);
     log.info({ database: db.location, kind: db.kind, applied }, 'history database ready');
     return db;
@@ -32,11 +32,9 @@ export async function openHistoryDatabase(config: Config, log: Logger): Promise<
   }
 }
 
-async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
+async function openEmbedded(dataDir: string): Promise<Database> {
   // As root the server runs as its own `postgres` user, which must be able to pass through DATA_DIR (0711:
   // traverse, not list; the files inside stay the service's own).
   if (process.getuid?.() === 0) await chmod(dataDir, 0o711).catch(() => undefined);
-  return EmbeddedDatabase.open(path.join(dataDir, 'postgres'), {
-    onLog: (line) => log.debug({ postgres: line.trim() }, 'embedded postgres'),
-  });
+  return EmbeddedDatabase.open(path.join(dataDir, 'postgres'));
 }

@@ -61,6 +61,7 @@ async function ask(port: number, message: string) {
     body: (await res.json()) as {
       answer: string;
       conversationId: string;
+      messageId: string | null;
       sources: { id: string; cited: boolean }[];
     },
   };
@@ -86,7 +87,11 @@ describe('the start command (tsx src/main.ts)', () => {
       const second = startService(env);
       await second.waitFor(/documents folder synced: 0 indexed, 9 unchanged, 0 removed, 0 failed/);
       const again = await ask(port, 'How do I reindex the knowledge base?');
-      expect(again.body).toEqual({ ...answer.body, conversationId: again.body.conversationId });
+      expect(again.body).toEqual({
+        ...answer.body,
+        conversationId: again.body.conversationId,
+        messageId: again.body.messageId,
+      });
       second.child.kill('SIGTERM');
       await once(second.child, 'exit');
       expect(second.output()).not.toMatch(/"level":50/);
