@@ -7,3 +7,4 @@ export * from './index-status';
 export * from './documents';
 export * from './health';
 export * from './forge-events';
+export * from './conversations';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ChatProduct, ConversationSummary, Feedback, FeedbackRating, FeedbackReason } from '@kb/contracts';
 import type { Database, Queryable } from '../db/database.js';
 
 /** Who a conversation belongs to: a Forge user (installation + account), an API key's digest, or the local user. */
@@ -23,27 +24,12 @@ export interface TurnToStore {
     /** False when the knowledge base had nothing for the question (a content gap). */
     answered: boolean;
   };
-  product?: string;
+  product?: ChatProduct;
 }
 
-export interface ConversationSummary {
-  id: string;
-  title: string;
-  product: string | null;
-  createdAt: string;
-  updatedAt: string;
-  messageCount: number;
-}
-
-export type Rating = 'up' | 'down';
-export type FeedbackReason = 'wrong' | 'outdated' | 'incomplete' | 'not_relevant' | 'other';
-
-export interface Feedback {
-  rating: Rating;
-  reason: FeedbackReason | null;
-  comment: string | null;
-  updatedAt: string;
-}
+// The shapes the API returns are the shared contract's; the store fills them.
+export type { ConversationSummary, Feedback, FeedbackReason } from '@kb/contracts';
+export type Rating = FeedbackRating;
 
 export interface StoredMessage {
   id: string;
@@ -57,6 +43,7 @@ export interface StoredMessage {
 export interface Conversation {
   id: string;
   title: string;
+  product: ChatProduct | null;
   createdAt: string;
   updatedAt: string;
   messages: StoredMessage[];
@@ -186,7 +173,7 @@ export class ConversationStore {
     const rows = await this.db.query<{
       id: string;
       title: string;
-      product: string | null;
+      product: ChatProduct | null;
       created_at: Date;
       updated_at: Date;
       message_count: number | string;
@@ -221,9 +208,10 @@ export class ConversationStore {
     const [conversation] = await this.db.query<{
       id: string;
       title: string;
+      product: ChatProduct | null;
       created_at: Date;
       updated_at: Date;
-    }>('SELECT id, title, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2', [
+    }>('SELECT id, title, product, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2', [
       this.checkedId(conversationId),
       owner.id,
     ]);
@@ -248,6 +236,7 @@ export class ConversationStore {
     return {
       id: conversation.id,
       title: conversation.title,
+      product: conversation.product,
       createdAt: iso(conversation.created_at),
       updatedAt: iso(conversation.updated_at),
       messages: messages.map((m) => ({
