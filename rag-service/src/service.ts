@@ -1,5 +1,7 @@
+import type { MigratedDatabase } from './db/migrated-database.js';
 import { openHistoryDatabase } from './db/open.js';
 import { ConversationStore } from './history/conversation-store.js';
+import { RetentionSchedule } from './history/retention.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
@@ -141,6 +143,17 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** Conversations and feedback: degraded (answers still flow, unsaved) while the database does not answer. */
+async function historyCheck(database: MigratedDatabase): Promise<Check> {
+  return withTimeout(database.query('SELECT 1'), 2000).then(
+    () => ({ status: 'ok' as const, detail: `${database.kind} PostgreSQL at ${database.location}` }),
+    (err: unknown) => ({
+      status: 'degraded' as const,
+      detail: `conversation history is not being kept: ${err instanceof Error ? err.message : String(err)}`,
+    }),
+  );
+}
+
 /** The composition root's body: the only place that picks implementations and wires them together. */
 export async function createService(
   config: Config,
@@ -202,6 +215,10 @@ export async function createService(
   );
   const database = await openHistoryDatabase(config, log);
   const conversations = database ? new ConversationStore(database) : undefined;
+  const retention = conversations
+    ? new RetentionSchedule(conversations, config.history.retentionDays, log)
+    : undefined;
+  retention?.start();
   const chat = new ChatService({
     retriever: new Retriever(
       store,
@@ -247,13 +264,14 @@ export async function createService(
           status: 'ok',
           detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
         };
+    const history = database ? await historyCheck(database) : undefined;
     const status =
       storeCheck.status === 'down'
         ? 'down'
-        : [llm, embeddings].some((c) => c.status !== 'ok')
+        : [llm, embeddings, history].some((c) => c && c.status !== 'ok')
           ? 'degraded'
           : 'ok';
-    return { status, checks: { store: storeCheck, llm, embeddings } };
+    return { status, checks: { store: storeCheck, llm, embeddings, ...(history ? { history } : {}) } };
   };
 
   const pageEvents = confluence
@@ -285,6 +303,7 @@ export async function createService(
     defaultSource: confluence ? 'confluence' : 'files',
     access,
     pageEvents,
+    conversations,
     version: SERVICE_VERSION,
   });
 
@@ -324,6 +343,7 @@ export async function createService(
       await pageEvents?.close();
       await jobs.close();
       await store.close();
+      await retention?.stop();
       await database?.close();
     },
   };

@@ -22,7 +22,10 @@ export type ConversationSummary = z.infer<typeof ConversationSummary>;
 export const ConversationList = z
   .object({
     conversations: z.array(ConversationSummary),
-    nextCursor: z.string().nullable().meta({ description: 'pass as `?cursor=` for the next page; null at the end' }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'pass as `?cursor=` for the next page; null at the end' }),
   })
   .meta({ id: 'ConversationList' });
 export type ConversationList = z.infer<typeof ConversationList>;

@@ -11,7 +11,13 @@ export type Check = z.infer<typeof Check>;
 export const Readiness = z
   .object({
     status: CheckStatus,
-    checks: z.object({ store: Check, llm: Check, embeddings: Check }),
+    checks: z.object({
+      store: Check,
+      llm: Check,
+      embeddings: Check,
+      /** Conversations and feedback: absent with HISTORY=off; degraded while its database is unreachable. */
+      history: Check.optional(),
+    }),
   })
   .meta({ id: 'Readiness' });
 export type Readiness = z.infer<typeof Readiness>;

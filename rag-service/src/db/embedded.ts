@@ -158,9 +158,16 @@ async function serverAccount(): Promise<{ uid?: number; gid?: number }> {
   }
 }
 
-function exec(command: string, args: string[], account: { uid?: number; gid?: number } = {}): Promise<string> {
+function exec(
+  command: string,
+  args: string[],
+  account: { uid?: number; gid?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, account, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    execFile(command, args, account, (err, stdout) => {
+      if (err) reject(new Error(`${command} failed: ${err.message}`));
+      else resolve(stdout);
+    });
   });
 }
 

@@ -2,39 +2,68 @@ import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Database } from './database.js';
+import { DatabaseUnavailableError, type Database } from './database.js';
 import { EmbeddedDatabase } from './embedded.js';
-import { migrate } from './migrations.js';
+import { MigratedDatabase } from './migrated-database.js';
 import { PostgresDatabase } from './postgres.js';
 
 /**
- * The history database the configuration names, migrated: the PostgreSQL server of `DATABASE_URL`, else
- * the embedded server under `DATA_DIR/postgres`. Undefined with HISTORY=off: nothing about questions is kept.
+ * The history database the configuration names: the PostgreSQL server of `DATABASE_URL`, else the
+ * embedded server under `DATA_DIR/postgres`; undefined with HISTORY=off (nothing about questions is kept).
+ * It never stops the service from starting: answers matter more than their history. A server that is
+ * down is retried on use; an embedded server that cannot start is reported on every answer and /readyz.
  */
-export async function openHistoryDatabase(config: Config, log: Logger): Promise<Database | undefined> {
+export async function openHistoryDatabase(
+  config: Config,
+  log: Logger,
+): Promise<MigratedDatabase | undefined> {
   if (!config.history.enabled) return undefined;
-  let db: Database | undefined;
-  try {
-    db = config.history.databaseUrl
-      ? new PostgresDatabase(config.history.databaseUrl)
-      : await openEmbedded(config.dataDir);
-    const applied = await migrate(db);
-    log.info({ database: db.location, kind: db.kind, applied }, 'history database ready');
-    return db;
-  } catch (err) {
-    // Answers matter more than their history: the service runs, keeping none, and says why.
-    await db?.close().catch(() => undefined);
-    log.warn(
-      { err: err instanceof Error ? err.message : String(err) },
-      'history database unavailable: conversations and feedback are not kept in this run',
+  const url = config.history.databaseUrl;
+  const db = url ? new PostgresDatabase(url) : await openEmbedded(config.dataDir, log);
+  const history = new MigratedDatabase(db, (applied) =>
+    log.info({ database: db.location, kind: db.kind, applied }, 'history database ready'),
+  );
+  await history
+    .ready()
+    .catch((err: unknown) =>
+      log.warn(
+        { database: db.location, err: err instanceof Error ? err.message : String(err) },
+        'history database unavailable: answers say their history is not kept until it is back',
+      ),
     );
-    return undefined;
+  return history;
+}
+
+async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
+  const dir = path.join(dataDir, 'postgres');
+  try {
+    // As root the server runs as its own `postgres` account, which must be able to pass through DATA_DIR
+    // (0711: traverse, not list; the files inside stay the service's own).
+    if (process.getuid?.() === 0) await chmod(dataDir, 0o711).catch(() => undefined);
+    return await EmbeddedDatabase.open(dir);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    log.error({ database: dir, err: reason }, 'the embedded history database could not start');
+    return new UnstartedDatabase(dir, `the embedded history database could not start: ${reason}`);
   }
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
-  // As root the server runs as its own `postgres` user, which must be able to pass through DATA_DIR (0711:
-  // traverse, not list; the files inside stay the service's own).
-  if (process.getuid?.() === 0) await chmod(dataDir, 0o711).catch(() => undefined);
-  return EmbeddedDatabase.open(path.join(dataDir, 'postgres'));
+/** An embedded server that did not start: every use says why, and nothing else breaks. */
+class UnstartedDatabase implements Database {
+  readonly kind = 'embedded' as const;
+
+  constructor(
+    readonly location: string,
+    private readonly reason: string,
+  ) {}
+
+  query(): Promise<never> {
+    return Promise.reject(new DatabaseUnavailableError(this.reason));
+  }
+
+  transaction(): Promise<never> {
+    return this.query();
+  }
+
+  async close(): Promise<void> {}
 }

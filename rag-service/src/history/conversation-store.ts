@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatProduct, ConversationSummary, Feedback, FeedbackRating, FeedbackReason } from '@kb/contracts';
+import type {
+  ChatProduct,
+  ConversationSummary,
+  Feedback,
+  FeedbackRating,
+  FeedbackReason,
+} from '@kb/contracts';
 import type { Database, Queryable } from '../db/database.js';
 
 /** Who a conversation belongs to: a Forge user (installation + account), an API key's digest, or the local user. */
@@ -211,10 +217,10 @@ export class ConversationStore {
       product: ChatProduct | null;
       created_at: Date;
       updated_at: Date;
-    }>('SELECT id, title, product, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2', [
-      this.checkedId(conversationId),
-      owner.id,
-    ]);
+    }>(
+      'SELECT id, title, product, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2',
+      [this.checkedId(conversationId), owner.id],
+    );
     if (!conversation) throw new ConversationNotFoundError(`no conversation ${conversationId}`);
     const messages = await this.db.query<{
       id: string;

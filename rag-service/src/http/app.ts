@@ -17,6 +17,8 @@ import { redactQuerySecrets } from './redact-url.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { chatRoutes } from './routes/chat.js';
+import { conversationRoutes } from './routes/conversations.js';
+import type { ConversationStore } from '../history/conversation-store.js';
 import { documentRoutes } from './routes/documents.js';
 import { systemRoutes, type ReadinessProbe } from './routes/system.js';
 import { hostGuard, refuseCrossSite } from './same-origin.js';
@@ -41,6 +43,8 @@ export interface AppDeps {
   defaultSource: SyncSource;
   /** Who may see which Confluence page: its notices go on the admin status. */
   access: PageAccess;
+  /** The callers' conversations and feedback; absent with HISTORY=off. */
+  conversations?: ConversationStore;
   /** Page events from the Forge trigger; absent without Confluence. */
   pageEvents?: PageEventQueue;
   version: string;
@@ -114,6 +118,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(apiDocsRoutes(deps.version, WEB_DIR));
   app.use(chatRoutes(deps.chat, chatAuth, deps.metrics, config.access.apiKeyConfluenceSpaces));
   app.use(documentRoutes(deps.uploads, uploadAuth, deps.metrics));
+  app.use(conversationRoutes(deps.conversations, auth));
   app.use(
     adminRoutes(
       {

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import '@kb/contracts';
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'delete';
 
 interface RouteDoc {
   method: Method;
   path: string;
   summary: string;
-  tag: 'chat' | 'documents' | 'admin' | 'forge' | 'system';
+  tag: 'chat' | 'conversations' | 'documents' | 'admin' | 'forge' | 'system';
   request?: { schema: string; contentType?: string };
   responses: Record<number, { description: string; schema?: string; contentType?: string }>;
   secured?: boolean;
@@ -33,6 +33,52 @@ export const ROUTES: RouteDoc[] = [
     },
     secured: true,
     stream: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/conversations',
+    tag: 'conversations',
+    summary:
+      "The caller's own conversations, most recently active first; `?limit=` (1–100, default 20) and `?cursor=` (the previous page's `nextCursor`).",
+    responses: {
+      200: { description: 'one page of conversations', schema: 'ConversationList' },
+      ...errors(400, 401, 403, 404, 503),
+    },
+    secured: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/conversations/{id}',
+    tag: 'conversations',
+    summary:
+      "One of the caller's conversations with every message and the caller's feedback; another caller's is a 404.",
+    responses: {
+      200: { description: 'the conversation', schema: 'Conversation' },
+      ...errors(401, 403, 404, 503),
+    },
+    secured: true,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/conversations/{id}',
+    tag: 'conversations',
+    summary:
+      "Delete one of the caller's conversations with its messages and feedback; another caller's is a 404.",
+    responses: { 204: { description: 'deleted' }, ...errors(401, 403, 404, 503) },
+    secured: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/messages/{id}/feedback',
+    tag: 'conversations',
+    summary:
+      "Rate an answer in one of the caller's conversations (up or down, with a reason and a comment); sent again, it replaces the earlier rating.",
+    request: { schema: 'FeedbackRequest' },
+    responses: {
+      200: { description: 'the stored feedback', schema: 'Feedback' },
+      ...errors(400, 401, 403, 404, 413, 503),
+    },
+    secured: true,
   },
   {
     method: 'post',

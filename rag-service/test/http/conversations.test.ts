@@ -1,9 +1,10 @@
-import { ChatResponse, ErrorBody } from '@kb/contracts';
+import { ChatResponse, ConversationList, ErrorBody, Readiness } from '@kb/contracts';
 import pg from 'pg';
 import request from 'supertest';
 import { HISTORY_NOT_SAVED } from '../../src/chat/chat-service.js';
 import { OpenAITestServer } from '../fakes/openai-server.js';
-import { freshPostgres } from '../helpers/postgres.js';
+import { freshPostgres, TEST_SERVER_URL } from '../helpers/postgres.js';
+import { TcpOutage } from '../helpers/tcp-outage.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const ALICE_KEY = 'alice-key-for-history';
@@ -106,5 +107,114 @@ describe('conversations kept across turns and restarts', () => {
     const reply = ChatResponse.parse(res.body);
     expect(reply.messageId).toBeNull();
     expect(reply.answer).toContain(HISTORY_NOT_SAVED);
+  });
+
+  describe('through a database outage', () => {
+    const server = new URL(TEST_SERVER_URL);
+    let outage: TcpOutage;
+    beforeEach(async () => {
+      outage = new TcpOutage(server.hostname, Number(server.port || 5432));
+      await outage.up();
+    });
+    afterEach(() => outage.down());
+
+    const readiness = async () => Readiness.parse((await request(t!.url).get('/readyz').expect(200)).body);
+
+    it('answers with the notice, reports /readyz degraded, and keeps history again when it is back', async () => {
+      t = await start({ DATABASE_URL: outage.relay(database.url) });
+      const kept = ChatResponse.parse(
+        (await ask(ALICE_KEY, { message: 'Before the outage' }).expect(200)).body,
+      );
+      expect(kept.messageId).toEqual(expect.any(String));
+      expect((await readiness()).checks.history?.status).toBe('ok');
+
+      await outage.down();
+      const during = await ask(ALICE_KEY, {
+        message: 'During the outage',
+        conversationId: kept.conversationId,
+      });
+      expect(during.status).toBe(200);
+      expect(ChatResponse.parse(during.body).answer).toContain(HISTORY_NOT_SAVED);
+      const ready = await readiness();
+      expect(ready.status).toBe('degraded');
+      expect(ready.checks.history?.status).toBe('degraded');
+      const list = await request(t.url).get('/api/v1/conversations').set('X-API-Key', ALICE_KEY);
+      expect(list.status).toBe(503);
+      expect(ErrorBody.parse(list.body).error.code).toBe('upstream_unavailable');
+
+      await outage.up();
+      const after = ChatResponse.parse(
+        (
+          await ask(ALICE_KEY, { message: 'After the outage', conversationId: kept.conversationId }).expect(
+            200,
+          )
+        ).body,
+      );
+      expect(after.messageId).toEqual(expect.any(String));
+      expect(after.answer).not.toContain(HISTORY_NOT_SAVED);
+      expect((await readiness()).checks.history?.status).toBe('ok');
+    });
+
+    it('starts while the database is down, and keeps history once it is reachable', async () => {
+      await outage.down();
+      t = await start({ DATABASE_URL: outage.relay(database.url) });
+      const down = ChatResponse.parse((await ask(ALICE_KEY, { message: 'Nobody home?' }).expect(200)).body);
+      expect(down.messageId).toBeNull();
+      expect(down.answer).toContain(HISTORY_NOT_SAVED);
+
+      await outage.up();
+      // The service retries the database on use, at most every few seconds: ask until it is back.
+      let reply = down;
+      for (let i = 0; i < 60 && reply.messageId === null; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        reply = ChatResponse.parse((await ask(ALICE_KEY, { message: 'Back now?' }).expect(200)).body);
+      }
+      expect(reply.messageId).toEqual(expect.any(String));
+      const list = ConversationList.parse(
+        (await request(t.url).get('/api/v1/conversations').set('X-API-Key', ALICE_KEY).expect(200)).body,
+      );
+      expect(list.conversations.map((c) => c.id)).toContain(reply.conversationId);
+    });
+  });
+
+  it('deletes conversations untouched for longer than HISTORY_RETENTION_DAYS (0 keeps them)', async () => {
+    const aged = await freshPostgres();
+    const client = new pg.Client({ connectionString: aged.url });
+    try {
+      t = await start({ DATABASE_URL: aged.url });
+      const old = ChatResponse.parse((await ask(ALICE_KEY, { message: 'An old question' }).expect(200)).body);
+      const recent = ChatResponse.parse((await ask(ALICE_KEY, { message: 'A recent one' }).expect(200)).body);
+      await t.close();
+      await client.connect();
+      const age = (id: string, days: number) =>
+        client.query(
+          `UPDATE conversations SET updated_at = now() - make_interval(days => $2) WHERE id = $1`,
+          [id, days],
+        );
+      await age(old.conversationId, 91);
+      await age(recent.conversationId, 89);
+      const ids = async () =>
+        ConversationList.parse(
+          (await request(t!.url).get('/api/v1/conversations').set('X-API-Key', ALICE_KEY).expect(200)).body,
+        ).conversations.map((c) => c.id);
+
+      t = await start({ DATABASE_URL: aged.url, HISTORY_RETENTION_DAYS: '0' });
+      expect(await ids()).toEqual([recent.conversationId, old.conversationId]);
+      await t.close();
+
+      // The schedule's first pass runs at start; the list waits for nothing else.
+      t = await start({ DATABASE_URL: aged.url, HISTORY_RETENTION_DAYS: '90' });
+      let listed = await ids();
+      for (let i = 0; i < 40 && listed.includes(old.conversationId); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        listed = await ids();
+      }
+      expect(listed).toEqual([recent.conversationId]);
+    } finally {
+      await client.end().catch(() => undefined);
+      await t?.close();
+      t = undefined;
+      await aged.drop();
+    }
   });
 });

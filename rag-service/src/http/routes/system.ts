@@ -6,13 +6,14 @@ export type ReadinessProbe = () => Promise<Readiness>;
 
 /** The verdicts without their detail (store paths and URLs, model names, upstream errors). */
 function withoutDetail(report: Readiness): Readiness {
-  const { store, llm, embeddings } = report.checks;
+  const { store, llm, embeddings, history } = report.checks;
   return {
     status: report.status,
     checks: {
       store: { status: store.status },
       llm: { status: llm.status },
       embeddings: { status: embeddings.status },
+      ...(history ? { history: { status: history.status } } : {}),
     },
   };
 }
