@@ -160,10 +160,11 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
-  /** Conversations and feedback: a PostgreSQL server (`url`), else the embedded one under DATA_DIR; off keeps none. */
+  /** A PostgreSQL server (`DATABASE_URL`) for conversations, feedback and the jobs every replica shares. */
+  readonly databaseUrl?: string;
+  /** Conversations and feedback: on `databaseUrl`, else on the embedded server under DATA_DIR; off keeps none. */
   readonly history: {
     readonly enabled: boolean;
-    readonly databaseUrl?: string;
     readonly retentionDays: number;
   };
   readonly vectorStore: 'embedded' | 'qdrant';
@@ -322,9 +323,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR ? path.resolve(e.DATA_DIR) : path.join(SERVICE_ROOT, 'data'),
+    databaseUrl: e.DATABASE_URL,
     history: {
       enabled: e.HISTORY === 'on',
-      databaseUrl: e.DATABASE_URL,
       retentionDays: e.HISTORY_RETENTION_DAYS,
     },
     vectorStore,

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  service.syncFilesOnStart();
+  await service.syncFilesOnStart();
 
   let stopping = false;
   const stop = async (signal: string) => {

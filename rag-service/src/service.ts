@@ -1,12 +1,11 @@
 import type { MigratedDatabase } from './db/migrated-database.js';
-import { openHistoryDatabase } from './db/open.js';
+import { openDatabase } from './db/open.js';
 import { ConversationStore } from './history/conversation-store.js';
 import { RetentionSchedule } from './history/retention.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import type { Check, Readiness, SyncSource } from '@kb/contracts';
-import { Cron } from 'croner';
+import type { Check, Job, Readiness, SyncSource } from '@kb/contracts';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { ConfluenceVisibility } from './access/confluence-visibility.js';
@@ -18,6 +17,8 @@ import { ConfigError, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import { Indexer } from './ingest/indexer.js';
+import { PostgresJobLedger } from './ingest/postgres-job-ledger.js';
+import { scheduleSyncs } from './ingest/sync-schedule.js';
 import { JobRegistry, type JobRunner } from './ingest/jobs.js';
 import { ConfluenceSource } from './ingest/sources/confluence.js';
 import { PageEventQueue } from './ingest/page-events.js';
@@ -45,7 +46,8 @@ export interface Service {
   /** Page events from the Forge trigger, when Confluence is configured (tests wait on `settled()`). */
   pageEvents?: PageEventQueue;
   /** Starts the startup sync of the documents folder and uploads; resolves with its job id. */
-  syncFilesOnStart(): string;
+  /** Starts a sync of the documents folder; undefined when one runs already (maybe on another replica). */
+  syncFilesOnStart(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -190,9 +192,15 @@ export async function createService(
         onSourceDone: (s, progress) => metrics.documentsIndexed.inc({ source: s.name }, progress.indexed),
       });
   const confluence = config.confluence;
+  const defaultSource: SyncSource = confluence ? 'confluence' : 'files';
   const runners: Partial<Record<SyncSource, JobRunner>> = { files: runner('files') };
   if (confluence) runners.confluence = runner('confluence');
-  const jobs = await JobRegistry.open(config.dataDir, runners, log);
+  const database = await openDatabase(config, log);
+  // With DATABASE_URL every replica shares the jobs (records, progress, the one-sync rule); else a file.
+  const jobs =
+    config.databaseUrl && database
+      ? new JobRegistry(new PostgresJobLedger(database), runners, log)
+      : await JobRegistry.open(config.dataDir, runners, log);
 
   const access = new PageAccess(
     new ConfluenceVisibility(),
@@ -213,8 +221,7 @@ export async function createService(
     },
     log,
   );
-  const database = await openHistoryDatabase(config, log);
-  const conversations = database ? new ConversationStore(database) : undefined;
+  const conversations = database && config.history.enabled ? new ConversationStore(database) : undefined;
   const retention = conversations
     ? new RetentionSchedule(conversations, config.history.retentionDays, log)
     : undefined;
@@ -264,7 +271,7 @@ export async function createService(
           status: 'ok',
           detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
         };
-    const history = database ? await historyCheck(database) : undefined;
+    const history = conversations && database ? await historyCheck(database) : undefined;
     const status =
       storeCheck.status === 'down'
         ? 'down'
@@ -281,9 +288,9 @@ export async function createService(
         indexer,
         spaces: confluence.spaces,
         forgetDecisions: () => access.forgetDecisions(),
-        reindexRunning: () => {
-          const job = jobs.running();
-          return job?.source === 'confluence' ? jobs.whenFinished(job.id) : undefined;
+        reindexRunning: async () => {
+          const job = await jobs.running().catch(() => undefined);
+          return job?.source === 'confluence' ? { finished: jobs.whenFinished(job.id) } : undefined;
         },
         log,
         onEvent: (event, outcome) => metrics.pageEvents.inc({ event, outcome }),
@@ -300,23 +307,15 @@ export async function createService(
     store,
     metrics,
     readiness,
-    defaultSource: confluence ? 'confluence' : 'files',
+    defaultSource,
     access,
     pageEvents,
     conversations,
     version: SERVICE_VERSION,
   });
 
-  // Scheduled incremental syncs; a tick while a job runs is skipped, not queued.
   const schedule = config.reindexCron
-    ? new Cron(config.reindexCron, { protect: true }, () => {
-        try {
-          const job = jobs.start({ source: confluence ? 'confluence' : 'files' });
-          log.info({ jobId: job.id, cron: config.reindexCron }, 'scheduled sync started');
-        } catch (err) {
-          log.info({ err: (err as Error).message }, 'scheduled sync skipped');
-        }
-      })
+    ? scheduleSyncs(config.reindexCron, (slot) => jobs.start({ source: defaultSource, slot }), log)
     : undefined;
 
   return {
@@ -325,8 +324,15 @@ export async function createService(
     jobs,
     log,
     pageEvents,
-    syncFilesOnStart() {
-      const job = jobs.start({ source: 'files' });
+    async syncFilesOnStart() {
+      let job: Job;
+      try {
+        job = await jobs.start({ source: 'files' });
+      } catch (err) {
+        // Another replica's sync of the shared index runs: it does this one's work.
+        log.info({ err: (err as Error).message }, 'documents folder sync at start skipped');
+        return undefined;
+      }
       void jobs.whenFinished(job.id).then((done) => {
         const p = done.progress;
         log.info(

@@ -1,4 +1,10 @@
-import { DatabaseUnavailableError, type Database, type Queryable, type SqlValue } from './database.js';
+import {
+  DatabaseUnavailableError,
+  type Database,
+  type Queryable,
+  type Session,
+  type SqlValue,
+} from './database.js';
 import { migrate } from './migrations.js';
 
 /** The shortest wait between two attempts to reach a database that did not answer. */
@@ -65,6 +71,11 @@ export class MigratedDatabase implements Database {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     await this.ready();
     return this.db.transaction(work);
+  }
+
+  async reserve(): Promise<Session> {
+    await this.ready();
+    return this.db.reserve();
   }
 
   close(): Promise<void> {

@@ -60,6 +60,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'sync jobs shared by every replica',
+    sql: `
+      CREATE TABLE jobs (
+        id uuid PRIMARY KEY,
+        state text NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        -- The whole Job of the contract as the API returns it; state is kept beside it to be queried.
+        record jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        -- A scheduled tick's time: every replica's cron fires it, and only the first one runs it.
+        schedule_slot text UNIQUE,
+        cancel_requested boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX jobs_newest_first ON jobs (created_at DESC);
+      -- One sync at a time, whatever a replica believes: a second active row cannot exist.
+      CREATE UNIQUE INDEX jobs_one_active ON jobs ((true)) WHERE state IN ('queued', 'running');
+    `,
+  },
 ];
 
 /** Any fixed number: every replica takes the same lock, so only one migrates at a time. */

@@ -8,27 +8,24 @@ import { MigratedDatabase } from './migrated-database.js';
 import { PostgresDatabase } from './postgres.js';
 
 /**
- * The history database the configuration names: the PostgreSQL server of `DATABASE_URL`, else the
- * embedded server under `DATA_DIR/postgres`; undefined with HISTORY=off (nothing about questions is kept).
- * It never stops the service from starting: answers matter more than their history. A server that is
- * down is retried on use; an embedded server that cannot start is reported on every answer and /readyz.
+ * The service's database: the PostgreSQL server of `DATABASE_URL` (history and shared jobs), else with
+ * history on the embedded server under `DATA_DIR/postgres`; undefined when neither is wanted. It never
+ * stops the service from starting: answers matter more than their history. A server that is down is
+ * retried on use; an embedded server that cannot start is reported on every answer and /readyz.
  */
-export async function openHistoryDatabase(
-  config: Config,
-  log: Logger,
-): Promise<MigratedDatabase | undefined> {
-  if (!config.history.enabled) return undefined;
-  const url = config.history.databaseUrl;
+export async function openDatabase(config: Config, log: Logger): Promise<MigratedDatabase | undefined> {
+  const url = config.databaseUrl;
+  if (!url && !config.history.enabled) return undefined;
   const db = url ? new PostgresDatabase(url) : await openEmbedded(config.dataDir, log);
   const history = new MigratedDatabase(db, (applied) =>
-    log.info({ database: db.location, kind: db.kind, applied }, 'history database ready'),
+    log.info({ database: db.location, kind: db.kind, applied }, 'database ready'),
   );
   await history
     .ready()
     .catch((err: unknown) =>
       log.warn(
         { database: db.location, err: err instanceof Error ? err.message : String(err) },
-        'history database unavailable: answers say their history is not kept until it is back',
+        'database unavailable: history is not kept (answers say so) and shared jobs cannot start until it is back',
       ),
     );
   return history;
@@ -62,6 +59,10 @@ class UnstartedDatabase implements Database {
   }
 
   transaction(): Promise<never> {
+    return this.query();
+  }
+
+  reserve(): Promise<never> {
     return this.query();
   }
 

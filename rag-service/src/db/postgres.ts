@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { DatabaseUnavailableError, type Database, type Queryable, type SqlValue } from './database.js';
+import {
+  DatabaseUnavailableError,
+  type Database,
+  type Queryable,
+  type Session,
+  type SqlValue,
+} from './database.js';
 
 /** How long a statement or a connection attempt may take before the caller gets a clear error. */
 const STATEMENT_TIMEOUT_MS = 5_000;
@@ -44,6 +50,8 @@ export class PostgresDatabase implements Database {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
+      // A connection held for a lock must notice a server (or network) that went away.
+      keepAlive: true,
     });
     // An idle client that loses its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
@@ -57,14 +65,19 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  async reserve(): Promise<Session> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw translate(err, this.location);
     }
-    const tx: Queryable = {
+    // A connection that breaks while held is reported to its holder, not thrown at the process.
+    const lost = new AbortController();
+    const onError = (err: Error) => lost.abort(translate(err, this.location));
+    client.on('error', onError);
+    return {
+      lost: lost.signal,
       query: async <Row extends object>(sql: string, params: readonly SqlValue[] = []) => {
         try {
           return (await client.query<Row>(sql, [...params])).rows;
@@ -72,7 +85,15 @@ export class PostgresDatabase implements Database {
           throw translate(err, this.location);
         }
       },
+      release: (broken = false) => {
+        client.off('error', onError);
+        client.release(broken || lost.signal.aborted);
+      },
     };
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const tx = await this.reserve();
     let broken = false;
     try {
       await tx.query('BEGIN');
@@ -80,11 +101,11 @@ export class PostgresDatabase implements Database {
       await tx.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
+      await tx.query('ROLLBACK').catch(() => (broken = true));
       throw err;
     } finally {
       // A client whose rollback failed is in an unknown state: destroyed, not returned to the pool.
-      client.release(broken);
+      tx.release(broken);
     }
   }
 

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
   emptyProgress,
   JOB_FAILURES_KEPT,
@@ -10,7 +8,9 @@ import {
   type SyncSource,
 } from '@kb/contracts';
 import type { Logger } from 'pino';
+import { DatabaseUnavailableError } from '../db/database.js';
 import { AppError, conflict, notFound } from '../errors.js';
+import { FileJobLedger, isActive, type JobLease, type JobLedger } from './job-ledger.js';
 
 /** What a runner reports: the job's figures and, when it has any, the documents that failed so far. */
 export type JobReport = JobProgress & { failures?: DocumentFailure[] };
@@ -31,77 +31,78 @@ function record(job: Job, { failures, ...progress }: JobReport): void {
   if (failures) job.failures = failures.slice(0, JOB_FAILURES_KEPT);
 }
 
-const HISTORY_LIMIT = 50;
-const PROGRESS_SAVE_INTERVAL_MS = 1000;
+/** How often a running job's progress is written, and (shared jobs) a cancel from another replica read. */
+const HEARTBEAT_MS = 1000;
 
 export interface JobStartRequest {
   source: SyncSource;
   full?: boolean;
   spaceKeys?: string[];
+  /** A scheduled tick's time: with shared jobs, the first replica to claim it runs it, the others skip. */
+  slot?: string;
+}
+
+/** A scheduled tick that another replica ran already. */
+export class SlotTakenError extends Error {
+  override readonly name = 'SlotTakenError';
+}
+
+class LockLostError extends Error {
+  override readonly name = 'LockLostError';
+}
+
+/** A job this process runs: its record (always the freshest), how to stop it, and when it ends. */
+interface LocalJob {
+  job: Job;
+  controller: AbortController;
+  done: Promise<Job>;
 }
 
 /**
- * Sync jobs: at most one runs at a time; each can be watched and cancelled; the history survives restarts
- * in `DATA_DIR/jobs.json` (written whole and renamed into place, so a crash never leaves half a file).
+ * Sync jobs: at most one runs at a time — in this process, or with a shared ledger in any replica; each
+ * can be watched and cancelled from anywhere the ledger reaches. Records live in the ledger: a file for one
+ * process, PostgreSQL for several.
  */
 export class JobRegistry {
-  private readonly jobs: Job[] = [];
-  private readonly controllers = new Map<string, AbortController>();
+  private readonly local = new Map<string, LocalJob>();
+  /** Jobs this process started and finished: whenFinished answers for them without a read. */
   private readonly finished = new Map<string, Promise<Job>>();
-  private saving: Promise<void> = Promise.resolve();
-  private lastProgressSave = 0;
 
-  private constructor(
-    private readonly file: string,
+  constructor(
+    private readonly ledger: JobLedger,
     private readonly runners: Partial<Record<SyncSource, JobRunner>>,
     private readonly log: Logger,
   ) {}
 
+  /** Jobs of this process alone, kept in `DATA_DIR/jobs.json`. */
   static async open(
     dataDir: string,
     runners: Partial<Record<SyncSource, JobRunner>>,
     log: Logger,
   ): Promise<JobRegistry> {
-    const registry = new JobRegistry(path.join(dataDir, 'jobs.json'), runners, log);
-    await mkdir(dataDir, { recursive: true });
-    try {
-      const saved = JSON.parse(await readFile(registry.file, 'utf8')) as Job[];
-      for (const job of saved) {
-        if (job.state === 'running' || job.state === 'queued') {
-          // The process that ran it is gone; say so rather than show a job that never ends.
-          Object.assign(job, {
-            state: 'failed',
-            error: 'interrupted: the service stopped while this job ran',
-            finishedAt: new Date().toISOString(),
-          });
-        }
-        registry.jobs.push(job);
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        log.warn({ err: (err as Error).message }, 'job history unreadable; starting a new one');
-    }
-    return registry;
+    return new JobRegistry(await FileJobLedger.open(dataDir, log), runners, log);
+  }
+
+  get shared(): boolean {
+    return this.ledger.shared;
   }
 
   sources(): SyncSource[] {
     return Object.keys(this.runners) as SyncSource[];
   }
 
-  running(): Job | undefined {
-    return this.jobs.find((j) => j.state === 'running' || j.state === 'queued');
+  async running(): Promise<Job | undefined> {
+    for (const { job } of this.local.values()) if (isActive(job)) return job;
+    return (await this.list()).find(isActive);
   }
 
-  start(request: JobStartRequest): Job {
+  async start(request: JobStartRequest): Promise<Job> {
     const runner = this.runners[request.source];
     if (!runner) {
       throw new AppError('invalid_request', `source "${request.source}" is not configured on this service`, {
         configured: this.sources(),
       });
     }
-    const active = this.running();
-    if (active) throw conflict(`job ${active.id} is still running`, { jobId: active.id });
-
     const job: Job = {
       id: randomUUID(),
       source: request.source,
@@ -114,87 +115,131 @@ export class JobRegistry {
       error: null,
       failures: [],
     };
-    this.jobs.unshift(job);
-    this.jobs.splice(HISTORY_LIMIT);
-    const controller = new AbortController();
-    this.controllers.set(job.id, controller);
-    this.save();
+    const claim = await this.ledger.claim(job, request.slot).catch(unavailable);
+    if (!claim.ok) {
+      if (claim.reason === 'slot-taken')
+        throw new SlotTakenError(`the tick ${request.slot ?? ''} ran already`);
+      const id = claim.running?.id;
+      throw conflict(id ? `job ${id} is still running` : 'another job is still running', { jobId: id });
+    }
     this.log.info({ jobId: job.id, source: job.source, full: job.full }, 'sync job started');
-
-    const done = runner({
-      full: job.full,
-      spaceKeys: job.spaceKeys,
-      signal: controller.signal,
-      onProgress: (report) => {
-        record(job, report);
-        if (Date.now() - this.lastProgressSave > PROGRESS_SAVE_INTERVAL_MS) this.save();
-      },
-    })
-      .then((report) => {
-        record(job, report);
-        job.state = controller.signal.aborted ? 'cancelled' : 'succeeded';
-      })
-      .catch((err: unknown) => {
-        if (controller.signal.aborted) job.state = 'cancelled';
-        else {
-          job.state = 'failed';
-          job.error = err instanceof Error ? err.message : String(err);
-        }
-      })
-      .then(() => {
-        job.finishedAt = new Date().toISOString();
-        this.controllers.delete(job.id);
-        this.log.info(
-          { jobId: job.id, state: job.state, progress: job.progress, error: job.error ?? undefined },
-          'sync job finished',
-        );
-        this.save();
-        return job;
-      });
+    const controller = new AbortController();
+    const done = this.run(job, runner, controller, claim.lease);
+    this.local.set(job.id, { job, controller, done });
     this.finished.set(job.id, done);
     return job;
   }
 
-  get(id: string): Job {
-    const job = this.jobs.find((j) => j.id === id);
+  async get(id: string): Promise<Job> {
+    const job = this.local.get(id)?.job ?? (await this.ledger.get(id).catch(unavailable));
     if (!job) throw notFound(`no job with id ${id}`);
     return job;
   }
 
-  list(): Job[] {
-    return [...this.jobs];
+  /** The newest jobs, newest first; a job this process runs shows its progress of this moment. */
+  async list(): Promise<Job[]> {
+    const jobs = await this.ledger.list().catch(unavailable);
+    return jobs.map((j) => this.local.get(j.id)?.job ?? j);
   }
 
-  cancel(id: string): Job {
-    const job = this.get(id);
-    const controller = this.controllers.get(id);
-    if (!controller) throw conflict(`job ${id} is not running (it is ${job.state})`, { state: job.state });
-    controller.abort(new Error('cancelled'));
+  async cancel(id: string): Promise<Job> {
+    const mine = this.local.get(id);
+    if (mine) {
+      mine.controller.abort(new Error('cancelled'));
+      return mine.job;
+    }
+    const job = await this.get(id);
+    // Another replica runs it: it reads the request within a heartbeat and stops.
+    if (isActive(job) && (await this.ledger.requestCancel(id).catch(unavailable))) return job;
+    throw conflict(`job ${id} is not running (it is ${job.state})`, { state: job.state });
+  }
+
+  /** Resolves when the job has finished: at once for an old job, by reading the ledger for another replica's. */
+  async whenFinished(id: string): Promise<Job> {
+    const mine = this.finished.get(id);
+    if (mine) return mine;
+    for (;;) {
+      const job = await this.get(id);
+      if (!isActive(job)) return job;
+      await new Promise((r) => setTimeout(r, HEARTBEAT_MS));
+    }
+  }
+
+  /** Cancels what this process runs and waits until each job's outcome is recorded. */
+  async close(): Promise<void> {
+    for (const { controller } of this.local.values()) controller.abort(new Error('shutting down'));
+    await Promise.all([...this.local.values()].map((l) => l.done));
+    await this.ledger.close();
+  }
+
+  private async run(job: Job, runner: JobRunner, controller: AbortController, lease: JobLease): Promise<Job> {
+    let saving: Promise<void> = Promise.resolve();
+    // Writes are queued, so the last one written is the last one made.
+    const save = () => {
+      const snapshot = structuredClone(job);
+      saving = saving
+        .then(() => this.ledger.save(snapshot))
+        .catch((err: unknown) =>
+          this.log.warn({ jobId: job.id, err: (err as Error).message }, 'could not record job progress'),
+        );
+      return saving;
+    };
+    // Without its lock another replica may start a sync beside this one: this one stops and says why.
+    const lockLost = () =>
+      controller.abort(new LockLostError('the database connection holding the job lock broke; run it again'));
+    lease.lost?.addEventListener('abort', lockLost, { once: true });
+    let changed = false;
+    const heartbeat = setInterval(() => {
+      if (changed) void save();
+      changed = false;
+      if (this.ledger.shared) {
+        void this.ledger.cancelRequested(job.id).then(
+          (asked) => asked && controller.abort(new Error('cancelled')),
+          () => undefined,
+        );
+      }
+    }, HEARTBEAT_MS);
+    try {
+      const report = await runner({
+        full: job.full,
+        spaceKeys: job.spaceKeys,
+        signal: controller.signal,
+        onProgress: (report) => {
+          record(job, report);
+          changed = true;
+        },
+      });
+      record(job, report);
+      job.state = controller.signal.aborted ? 'cancelled' : 'succeeded';
+    } catch (err) {
+      if (controller.signal.reason instanceof LockLostError) {
+        job.state = 'failed';
+        job.error = controller.signal.reason.message;
+      } else if (controller.signal.aborted) job.state = 'cancelled';
+      else {
+        job.state = 'failed';
+        job.error = err instanceof Error ? err.message : String(err);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      lease.lost?.removeEventListener('abort', lockLost);
+    }
+    job.finishedAt = new Date().toISOString();
+    await save();
+    await lease.release().catch(() => undefined);
+    this.local.delete(job.id);
+    this.log.info(
+      { jobId: job.id, state: job.state, progress: job.progress, error: job.error ?? undefined },
+      'sync job finished',
+    );
     return job;
   }
+}
 
-  /** Resolves when the job has finished (at once for an old job). */
-  async whenFinished(id: string): Promise<Job> {
-    return this.finished.get(id) ?? this.get(id);
+/** The shared ledger's database did not answer: the admin gets a clear 503, not an internal error. */
+function unavailable(err: unknown): never {
+  if (err instanceof DatabaseUnavailableError) {
+    throw new AppError('upstream_unavailable', `jobs are unavailable: ${err.message}`);
   }
-
-  /** Cancels whatever runs and waits for the history to be on disk. */
-  async close(): Promise<void> {
-    for (const controller of this.controllers.values()) controller.abort(new Error('shutting down'));
-    await Promise.all([...this.finished.values()]);
-    await this.saving;
-  }
-
-  private save(): void {
-    this.lastProgressSave = Date.now();
-    const snapshot = JSON.stringify(this.jobs, null, 1);
-    this.saving = this.saving
-      .then(async () => {
-        await writeFile(`${this.file}.tmp`, snapshot);
-        await rename(`${this.file}.tmp`, this.file);
-      })
-      .catch((err: unknown) =>
-        this.log.error({ err: (err as Error).message }, 'could not save the job history'),
-      );
-  }
+  throw err;
 }

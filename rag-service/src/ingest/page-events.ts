@@ -35,7 +35,7 @@ export interface PageEventDeps {
    * The Confluence reindex running now, if any (resolves when it ends). A round waits for it: the job may
    * have listed a page before the event's edit, and would write that older version back after the event.
    */
-  reindexRunning?: () => Promise<unknown> | undefined;
+  reindexRunning?: () => Promise<{ finished: Promise<unknown> } | undefined>;
   /** Told how each event was taken and how each page sync ended (metrics). */
   onEvent?: (eventType: string, outcome: 'queued' | 'ignored') => void;
   onSync?: (outcome: PageSyncOutcome) => void;
@@ -121,9 +121,9 @@ export class PageEventQueue {
   }
 
   private async runRound(): Promise<void> {
-    for (let job = this.deps.reindexRunning?.(); job; job = this.deps.reindexRunning?.()) {
+    for (let job = await this.deps.reindexRunning?.(); job; job = await this.deps.reindexRunning?.()) {
       if (this.stop.signal.aborted) return;
-      await untilDoneOrAborted(job, this.stop.signal);
+      await untilDoneOrAborted(job.finished, this.stop.signal);
     }
     const pages = [...this.pending.values()];
     this.pending.clear();

@@ -52,7 +52,8 @@ export async function startTestService(
     ...env,
   });
   const service = await createService(config, createLogger(config.logLevel, overrides.logTo), overrides);
-  const jobId = service.syncFilesOnStart();
+  const jobId = await service.syncFilesOnStart();
+  if (!jobId) throw new Error('the documents folder sync did not start: another job runs on this database');
   const synced = service.jobs.whenFinished(jobId);
   const server: Server = createHttpServer(service.app, config.http).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));

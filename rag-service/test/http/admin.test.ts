@@ -73,9 +73,9 @@ describe('REINDEX_CRON', () => {
   const t = useTestService({ REINDEX_CRON: '* * * * * *' });
 
   it('starts incremental syncs on the schedule', async () => {
-    const before = t.service.jobs.list().length;
+    const before = (await t.service.jobs.list()).length;
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    const jobs = t.service.jobs.list();
+    const jobs = await t.service.jobs.list();
     expect(jobs.length).toBeGreaterThan(before);
     expect(jobs[0]).toMatchObject({ source: 'files', full: false });
   });

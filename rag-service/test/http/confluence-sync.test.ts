@@ -207,9 +207,12 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
       .send({ source: 'confluence', full: true })
       .expect(202);
     const running = () => t.service.jobs.get(res.body.jobId);
-    while (running().state === 'running' && running().progress.indexed < 40)
+    let job = await running();
+    while (job.state === 'running' && job.progress.indexed < 40) {
       await new Promise((r) => setTimeout(r, 20));
-    expect(running().state).toBe('running');
+      job = await running();
+    }
+    expect(job.state).toBe('running');
     await request(t.url).post(`/api/v1/admin/jobs/${res.body.jobId}/cancel`).expect(202);
     expect((await t.service.jobs.whenFinished(res.body.jobId)).state).toBe('cancelled');
     embedder.delayMs = 0;

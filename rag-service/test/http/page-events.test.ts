@@ -271,7 +271,7 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     confluence.edit(drill.id, storage('marker-drill-during-reindex'));
     expect((await send('avi:confluence:updated:page', drill)).body).toEqual({ status: 'queued' });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(t.service.jobs.get(jobId).state).toBe('running');
+    expect((await t.service.jobs.get(jobId)).state).toBe('running');
     expect(fetchesOf(drill)).toEqual([]);
     await t.service.jobs.whenFinished(jobId);
     await t.service.pageEvents!.settled();

@@ -179,7 +179,7 @@ describe('moving up: migrate-to-qdrant', () => {
       const onQdrant = await startTestService({ QDRANT_URL: qdrant.url }, { models });
       try {
         await onQdrant.synced;
-        const job = onQdrant.service.jobs.list()[0];
+        const job = (await onQdrant.service.jobs.list())[0];
         expect(job?.progress).toMatchObject({ indexed: 0, unchanged: 9 });
         const after = (await request(onQdrant.url).post('/api/v1/chat').send({ message: REINDEX })).body;
         // Two engines rank the tail differently (their BM25 and RRF constants differ); the best passage is the same.

@@ -22,13 +22,13 @@ describe('JobRegistry: failed documents', () => {
     let midRun: Job | undefined;
     const runner: JobRunner = async ({ onProgress }) => {
       onProgress({ ...emptyProgress(), discovered: 30, processed: 1, failed: 1, failures: [failure(1)] });
-      midRun = structuredClone(jobs.list()[0]);
+      midRun = structuredClone((await jobs.list())[0]);
       const failures = Array.from({ length: 25 }, (_, i) => failure(i + 1));
       return { ...emptyProgress(), discovered: 30, processed: 30, indexed: 5, failed: 25, failures };
     };
     // The runner runs only once `jobs` is open (and reads it then, to see the job mid-run).
     const jobs = await JobRegistry.open(tmp.dir, { files: runner }, log);
-    const started = jobs.start({ source: 'files' });
+    const started = await jobs.start({ source: 'files' });
     const done = await jobs.whenFinished(started.id);
     await jobs.close();
 
@@ -51,13 +51,13 @@ describe('JobRegistry: failed documents', () => {
     const saved = JSON.parse(await readFile(path.join(tmp.dir, 'jobs.json'), 'utf8')) as Job[];
     expect(saved[0]?.failures).toEqual(done.failures);
     const reopened = await JobRegistry.open(tmp.dir, { files: runner }, log);
-    expect(reopened.get(started.id).failures).toEqual(done.failures);
+    expect((await reopened.get(started.id)).failures).toEqual(done.failures);
     await reopened.close();
   });
 
   it('a job with no failures says so with an empty list; a job from an older history has none', async () => {
     const jobs = await JobRegistry.open(tmp.dir, { files: async () => emptyProgress() }, log);
-    const done = await jobs.whenFinished(jobs.start({ source: 'files' }).id);
+    const done = await jobs.whenFinished((await jobs.start({ source: 'files' })).id);
     await jobs.close();
     expect(done.failures).toEqual([]);
     expect(Job.parse({ ...done, failures: undefined }).failures).toBeUndefined();

@@ -2,8 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyProgress, type JobProgress } from '@kb/contracts';
 import { AppError } from '../../src/errors.js';
+import { migrate } from '../../src/db/migrations.js';
+import { PostgresDatabase } from '../../src/db/postgres.js';
+import { FileJobLedger, type JobLedger } from '../../src/ingest/job-ledger.js';
 import { JobRegistry, type JobRunner } from '../../src/ingest/jobs.js';
+import { PostgresJobLedger } from '../../src/ingest/postgres-job-ledger.js';
 import { createLogger } from '../../src/logging.js';
+import { freshPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp.js';
 
 const log = createLogger('silent');
@@ -24,28 +29,61 @@ function gatedRunner() {
   return { runner, release: () => release() };
 }
 
-describe('JobRegistry', () => {
+/** The registry's rules hold on either ledger: a file for one process, PostgreSQL for every replica. */
+const LEDGERS: [
+  string,
+  (dir: string) => Promise<{ ledger: () => Promise<JobLedger>; drop: () => Promise<void> }>,
+][] = [
+  ['a file', async (dir) => ({ ledger: () => FileJobLedger.open(dir, log), drop: async () => undefined })],
+  [
+    'PostgreSQL',
+    async () => {
+      const database = await freshPostgres();
+      const dbs: PostgresDatabase[] = [];
+      return {
+        ledger: async () => {
+          const db = new PostgresDatabase(database.url);
+          dbs.push(db);
+          await migrate(db);
+          return new PostgresJobLedger(db);
+        },
+        drop: async () => {
+          await Promise.all(dbs.map((db) => db.close()));
+          await database.drop();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(LEDGERS)('JobRegistry on %s', (_name, makeLedger) => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let ledgers: Awaited<ReturnType<typeof makeLedger>>;
   const opened: JobRegistry[] = [];
-  const open = async (runners: Parameters<typeof JobRegistry.open>[1]) => {
-    const registry = await JobRegistry.open(tmp.dir, runners, log);
+  const open = async (runners: ConstructorParameters<typeof JobRegistry>[1]) => {
+    const registry = new JobRegistry(await ledgers.ledger(), runners, log);
     opened.push(registry);
     return registry;
   };
   beforeEach(async () => {
     tmp = await tempDir();
+    ledgers = await makeLedger(tmp.dir);
   });
   afterEach(async () => {
     // The history is written asynchronously: let every registry finish writing before the folder goes.
     await Promise.all(opened.splice(0).map((r) => r.close()));
+    await ledgers.drop();
     await tmp.remove();
   });
 
   it('runs a job to success with its progress', async () => {
     const { runner, release } = gatedRunner();
     const jobs = await open({ files: runner });
-    const job = jobs.start({ source: 'files' });
-    expect(jobs.get(job.id)).toMatchObject({ state: 'running', progress: { discovered: 3, processed: 1 } });
+    const job = await jobs.start({ source: 'files' });
+    expect(await jobs.get(job.id)).toMatchObject({
+      state: 'running',
+      progress: { discovered: 3, processed: 1 },
+    });
     release();
     const done = await jobs.whenFinished(job.id);
     expect(done).toMatchObject({
@@ -56,33 +94,29 @@ describe('JobRegistry', () => {
       error: null,
     });
     expect(done.finishedAt).not.toBeNull();
+    expect(await jobs.list()).toEqual([done]);
   });
 
   it('refuses a second job while one runs, naming the running one', async () => {
     const { runner, release } = gatedRunner();
     const jobs = await open({ files: runner });
-    const first = jobs.start({ source: 'files' });
-    let thrown: unknown;
-    try {
-      jobs.start({ source: 'files', full: true });
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(AppError);
-    expect(thrown).toMatchObject({ code: 'conflict', details: { jobId: first.id } });
+    const first = await jobs.start({ source: 'files' });
+    const second = jobs.start({ source: 'files', full: true });
+    await expect(second).rejects.toBeInstanceOf(AppError);
+    await expect(second).rejects.toMatchObject({ code: 'conflict', details: { jobId: first.id } });
     release();
     await jobs.whenFinished(first.id);
-    expect(() => jobs.start({ source: 'files' })).not.toThrow();
+    await expect(jobs.start({ source: 'files' })).resolves.toMatchObject({ state: 'running' });
   });
 
   it('cancels a running job cleanly, and refuses to cancel a finished one', async () => {
     const { runner } = gatedRunner();
     const jobs = await open({ files: runner });
-    const job = jobs.start({ source: 'files' });
-    jobs.cancel(job.id);
+    const job = await jobs.start({ source: 'files' });
+    await jobs.cancel(job.id);
     expect((await jobs.whenFinished(job.id)).state).toBe('cancelled');
-    expect(() => jobs.cancel(job.id)).toThrow(/not running/);
-    expect(() => jobs.get('nope')).toThrow(/no job/);
+    await expect(jobs.cancel(job.id)).rejects.toThrow(/not running/);
+    await expect(jobs.get('nope')).rejects.toThrow(/no job/);
   });
 
   it('records a failure with its message', async () => {
@@ -91,19 +125,28 @@ describe('JobRegistry', () => {
         throw new Error('folder missing');
       },
     });
-    const job = jobs.start({ source: 'files' });
+    const job = await jobs.start({ source: 'files' });
     expect(await jobs.whenFinished(job.id)).toMatchObject({ state: 'failed', error: 'folder missing' });
+    expect((await jobs.get(job.id)).error).toBe('folder missing');
   });
 
   it('refuses a source that is not configured', async () => {
     const jobs = await open({ files: gatedRunner().runner });
-    expect(() => jobs.start({ source: 'confluence' })).toThrow(/not configured/);
+    await expect(jobs.start({ source: 'confluence' })).rejects.toThrow(/not configured/);
   });
+});
+
+describe('JobRegistry on a file', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    tmp = await tempDir();
+  });
+  afterEach(() => tmp.remove());
 
   it('keeps the history across restarts and marks an interrupted job as failed', async () => {
     const { runner, release } = gatedRunner();
-    const jobs = await open({ files: runner });
-    const done = jobs.start({ source: 'files' });
+    const jobs = await JobRegistry.open(tmp.dir, { files: runner }, log);
+    const done = await jobs.start({ source: 'files' });
     release();
     await jobs.whenFinished(done.id);
     await jobs.close();
@@ -112,12 +155,85 @@ describe('JobRegistry', () => {
     saved.unshift({ ...saved[0]!, id: 'crashed', state: 'running' });
     await writeFile(file, JSON.stringify(saved));
 
-    const reopened = await open({ files: runner });
-    expect(reopened.get(done.id).state).toBe('succeeded');
-    expect(reopened.get('crashed')).toMatchObject({
+    const reopened = await JobRegistry.open(tmp.dir, { files: runner }, log);
+    expect((await reopened.get(done.id)).state).toBe('succeeded');
+    expect(await reopened.get('crashed')).toMatchObject({
       state: 'failed',
       error: expect.stringMatching(/interrupted/),
     });
-    expect(reopened.running()).toBeUndefined();
+    expect(await reopened.running()).toBeUndefined();
+    await reopened.close();
+  });
+});
+
+describe('JobRegistry on PostgreSQL, two replicas', () => {
+  let database: Awaited<ReturnType<typeof freshPostgres>>;
+  const dbs: PostgresDatabase[] = [];
+  const registries: JobRegistry[] = [];
+  const replica = async (runner: JobRunner) => {
+    const db = new PostgresDatabase(database.url);
+    dbs.push(db);
+    await migrate(db);
+    const jobs = new JobRegistry(new PostgresJobLedger(db), { files: runner }, log);
+    registries.push(jobs);
+    return { db, jobs };
+  };
+  beforeEach(async () => {
+    database = await freshPostgres();
+  });
+  afterEach(async () => {
+    await Promise.all(registries.splice(0).map((r) => r.close()));
+    await Promise.all(dbs.splice(0).map((db) => db.close()));
+    await database.drop();
+  });
+
+  it('shows, refuses a second and cancels a job from the replica that does not run it', async () => {
+    const a = await replica(gatedRunner().runner);
+    const b = await replica(gatedRunner().runner);
+    const job = await a.jobs.start({ source: 'files' });
+    expect((await b.jobs.list()).map((j) => [j.id, j.state])).toEqual([[job.id, 'running']]);
+    await expect(b.jobs.start({ source: 'files' })).rejects.toMatchObject({
+      code: 'conflict',
+      details: { jobId: job.id },
+    });
+    await b.jobs.cancel(job.id);
+    expect((await a.jobs.whenFinished(job.id)).state).toBe('cancelled');
+    expect((await b.jobs.whenFinished(job.id)).state).toBe('cancelled');
+  });
+
+  it('runs a scheduled slot once, whichever replicas fire it', async () => {
+    const quick: JobRunner = async () => emptyProgress();
+    const a = await replica(quick);
+    const b = await replica(quick);
+    const slot = '0 * * * *@2026-12-06T21:00:00.000Z';
+    const first = await a.jobs.start({ source: 'files', slot });
+    await a.jobs.whenFinished(first.id);
+    // The other replica's tick comes after the first run ended: still the same slot, so it is skipped.
+    await expect(b.jobs.start({ source: 'files', slot })).rejects.toThrow(/ran already/);
+    expect(await b.jobs.list()).toHaveLength(1);
+    await expect(
+      b.jobs.start({ source: 'files', slot: slot.replace('21:00', '22:00') }),
+    ).resolves.toBeDefined();
+  });
+
+  it('stops a job whose lock connection broke, and lets another replica run it again', async () => {
+    const a = await replica(gatedRunner().runner);
+    const b = await replica(gatedRunner().runner);
+    const job = await a.jobs.start({ source: 'files' });
+    // The connection holding A's job lock is ended (its server restarted, or the network dropped it).
+    const admin = new PostgresDatabase(database.url);
+    dbs.push(admin);
+    const ended = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+    );
+    expect(ended).toHaveLength(1);
+    // A stops rather than run on without the lock (a second sync could start beside it).
+    expect(await a.jobs.whenFinished(job.id)).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/job lock broke/),
+    });
+    expect((await b.jobs.get(job.id)).state).toBe('failed');
+    const again = await b.jobs.start({ source: 'files' });
+    expect(again.id).not.toBe(job.id);
   });
 });

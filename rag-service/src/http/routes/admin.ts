@@ -21,9 +21,9 @@ export function adminRoutes(deps: AdminDeps, auth: (a: Access) => RequestHandler
   const router = Router();
   router.use('/api/v1/admin', auth('admin'), jsonBody);
 
-  router.post('/api/v1/admin/reindex', requireJson, (req, res) => {
+  router.post('/api/v1/admin/reindex', requireJson, async (req, res) => {
     const body = parseWith(ReindexRequest, req.body ?? {});
-    const job = jobs.start({
+    const job = await jobs.start({
       source: body.source ?? deps.defaultSource,
       full: body.full,
       spaceKeys: body.spaceKeys,
@@ -31,21 +31,22 @@ export function adminRoutes(deps: AdminDeps, auth: (a: Access) => RequestHandler
     res.status(202).location(`/api/v1/admin/jobs/${job.id}`).json({ jobId: job.id });
   });
 
-  router.get('/api/v1/admin/jobs', (_req, res) => {
-    res.json({ jobs: jobs.list() });
+  router.get('/api/v1/admin/jobs', async (_req, res) => {
+    res.json({ jobs: await jobs.list() });
   });
 
-  router.get('/api/v1/admin/jobs/:id', (req, res) => {
-    res.json(jobs.get(req.params.id));
+  router.get('/api/v1/admin/jobs/:id', async (req, res) => {
+    res.json(await jobs.get(req.params.id));
   });
 
-  router.post('/api/v1/admin/jobs/:id/cancel', (req, res) => {
-    res.status(202).json(jobs.cancel(req.params.id));
+  router.post('/api/v1/admin/jobs/:id/cancel', async (req, res) => {
+    res.status(202).json(await jobs.cancel(req.params.id));
   });
 
   router.get('/api/v1/admin/index', async (_req, res) => {
     const stats = await store.stats();
-    const lastJob = jobs.list()[0];
+    // The index is readable while the shared jobs' database is not: the last job is then unknown.
+    const lastJob = (await jobs.list().catch(() => []))[0];
     const status: IndexStatus = {
       documents: stats.documents,
       chunks: stats.chunks,
