@@ -7,3 +7,7 @@ const outputs = createStack(readSettings());
 export const serviceUrl = outputs.serviceUrl;
 export const documentsBucket = outputs.documentsBucket;
 export const qdrantUrl = outputs.qdrantUrl;
+/** The RDS instance, cluster and service: to rotate the database password and restart the tasks (README). */
+export const databaseInstance = outputs.databaseInstance;
+export const cluster = outputs.cluster;
+export const service = outputs.service;

@@ -19,6 +19,8 @@ export interface ServiceArgs {
   region: pulumi.Input<string>;
   bucket: aws.s3.Bucket;
   qdrantUrl: pulumi.Input<string>;
+  /** The stack's PostgreSQL, without credentials (PGUSER / PGPASSWORD come among `secrets`). */
+  databaseUrl: pulumi.Input<string>;
   secrets: ContainerSecret[];
   environment: Record<string, string>;
   cpu: number;
@@ -49,7 +51,8 @@ function serviceImage(name: string): pulumi.Output<string> {
 /**
  * The service on Fargate in the private subnets, behind the load balancer, scaled on CPU between the
  * stack's bounds. A short-lived first container copies the documents bucket into the task's volume, which
- * the service indexes as its documents folder; credentials come from SSM through `secrets` only.
+ * the service indexes as its documents folder; credentials come from SSM and Secrets Manager through
+ * `secrets` only.
  */
 export function createService(args: ServiceArgs): aws.ecs.Service {
   const { name } = args;
@@ -80,7 +83,8 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
     executionRoleArn: args.executionRole.arn,
     taskRoleArn: args.taskRole.arn,
     runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
-    // DATA_DIR (/data in the image, owned by its user) keeps job history on the task's own disk.
+    // DATA_DIR (/data in the image) is per-task scratch only: conversations, feedback and sync jobs live in
+    // the stack's database (DATABASE_URL), shared by every task.
     volumes: [{ name: 'documents' }],
     containerDefinitions: pulumi.jsonStringify([
       {
@@ -100,6 +104,7 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
         environment: [
           ...Object.entries(environment).map(([key, value]) => ({ name: key, value })),
           { name: 'QDRANT_URL', value: args.qdrantUrl },
+          { name: 'DATABASE_URL', value: args.databaseUrl },
         ],
         secrets: args.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
         mountPoints: [{ sourceVolume: 'documents', containerPath: '/documents', readOnly: true }],

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 
-/** What a stack (`Pulumi.<stack>.yaml`) decides: sizes, where Qdrant runs, and the secrets' names. */
+/** What a stack (`Pulumi.<stack>.yaml`) decides: sizes, where Qdrant runs, the database, and the secrets' names. */
 export interface StackSettings {
   /** The stack's name, used in resource names: `dev`, `prod`. */
   stack: string;
@@ -17,6 +17,17 @@ export interface StackSettings {
   secrets: Record<string, string>;
   /** Plain, non-secret service variables (a Confluence site URL, a cron expression). */
   environment: Record<string, string>;
+  database: DatabaseSettings;
+}
+
+/** The RDS PostgreSQL that keeps conversations, feedback and sync jobs. */
+export interface DatabaseSettings {
+  instanceClass: string;
+  /** A standby in the second zone that takes over on failure. */
+  multiAz: boolean;
+  backupRetentionDays: number;
+  /** Deletion protection and a final snapshot: a stack whose history must not be lost by one command. */
+  protect: boolean;
 }
 
 /** Variables that hold credentials: they may only come from the secret store, never as plain values. */
@@ -29,6 +40,9 @@ export const SECRET_VARIABLES = [
   'ADMIN_API_KEYS',
   'FORGE_APP_ID',
 ];
+
+/** Variables the stack sets from its own database: a value from config would fight it (or leak a password). */
+export const DATABASE_VARIABLES = ['DATABASE_URL', 'PGUSER', 'PGPASSWORD', 'PGHOST', 'PGSSLMODE'];
 
 function positive(config: pulumi.Config, key: string, fallback: number): number {
   const value = config.getNumber(key) ?? fallback;
@@ -49,8 +63,16 @@ export function readSettings(): StackSettings {
       `${leaked.join(', ')} must come from the secret store: list them under "secrets", not "environment"`,
     );
   }
-  // The service refuses to start with a Forge app id and no installations to serve: say so at `pulumi up`.
   const secrets = config.getObject<Record<string, string>>('secrets') ?? {};
+  const overridden = [...Object.keys(environment), ...Object.keys(secrets)].filter((k) =>
+    DATABASE_VARIABLES.includes(k),
+  );
+  if (overridden.length) {
+    throw new Error(
+      `${overridden.join(', ')} are set by the stack from its RDS database: remove them from config`,
+    );
+  }
+  // The service refuses to start with a Forge app id and no installations to serve: say so at `pulumi up`.
   if (secrets.FORGE_APP_ID && !environment.FORGE_INSTALLATION_IDS) {
     throw new Error(
       'FORGE_APP_ID is among the secrets: set environment.FORGE_INSTALLATION_IDS to the installation ids this stack serves (`forge install list`)',
@@ -70,7 +92,17 @@ export function readSettings(): StackSettings {
     natGateways: positive(config, 'natGateways', 1),
     secrets,
     environment,
+    database: {
+      instanceClass: config.get('dbInstanceClass') ?? 'db.t4g.micro',
+      multiAz: config.getBoolean('dbMultiAz') ?? false,
+      backupRetentionDays: positive(config, 'dbBackupRetentionDays', 7),
+      // Safe unless a stack says otherwise: dev turns it off so it can be torn down.
+      protect: config.getBoolean('dbProtect') ?? true,
+    },
   };
+  if (settings.database.backupRetentionDays > 35) {
+    throw new Error('config dbBackupRetentionDays must be at most 35 (the RDS limit)');
+  }
   if (settings.maxTasks < settings.minTasks) throw new Error('config maxTasks must be at least minTasks');
   return settings;
 }

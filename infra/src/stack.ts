@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { allowReadingDatabaseSecret, createDatabase } from './database';
 import { createDocumentsBucket } from './documents';
 import { createLoadBalancer, SERVICE_PORT } from './load-balancer';
 import { createNetwork } from './network';
@@ -14,6 +15,10 @@ export interface StackOutputs {
   serviceUrl: pulumi.Output<string>;
   documentsBucket: pulumi.Output<string>;
   qdrantUrl: pulumi.Output<string>;
+  /** For rotating the database password by hand, then restarting the service's tasks (README). */
+  databaseInstance: pulumi.Output<string>;
+  cluster: pulumi.Output<string>;
+  service: pulumi.Output<string>;
 }
 
 /** The whole deployment for one stack's settings. */
@@ -37,19 +42,21 @@ export function createStack(settings: StackSettings): StackOutputs {
         securityGroups: [loadBalancer.securityGroup.id],
       },
     ],
-    // Out to the model APIs, Confluence, ECR, SSM, S3 and Qdrant (through NAT or inside the VPC).
+    // Out to the model APIs, Confluence, ECR, SSM, S3, Qdrant and PostgreSQL (through NAT or inside the VPC).
     egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
   });
   const execution = executionRole(name);
   const secrets = containerSecrets(settings.secrets);
   allowReadingSecrets(name, execution, secrets);
+  const database = createDatabase(name, network, serviceGroup, settings.database);
+  allowReadingDatabaseSecret(name, execution, database.secretArn);
 
   const qdrantUrl =
     settings.qdrant.kind === 'external'
       ? pulumi.output(settings.qdrant.url)
       : createQdrant(name, network, cluster, serviceGroup, execution, logGroup, region).url;
 
-  createService({
+  const service = createService({
     name,
     network,
     cluster,
@@ -61,12 +68,20 @@ export function createStack(settings: StackSettings): StackOutputs {
     region,
     bucket,
     qdrantUrl,
-    secrets,
+    databaseUrl: database.url,
+    secrets: [...secrets, ...database.secrets],
     environment: settings.environment,
     cpu: settings.serviceCpu,
     memory: settings.serviceMemory,
     minTasks: settings.minTasks,
     maxTasks: settings.maxTasks,
   });
-  return { serviceUrl: loadBalancer.url, documentsBucket: bucket.bucket, qdrantUrl };
+  return {
+    serviceUrl: loadBalancer.url,
+    documentsBucket: bucket.bucket,
+    qdrantUrl,
+    databaseInstance: database.instance.identifier,
+    cluster: cluster.name,
+    service: service.name,
+  };
 }

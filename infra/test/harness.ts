@@ -21,6 +21,19 @@ export interface Deployment {
 
 const ACCOUNT = '123456789012';
 
+/** The ARN of the master user secret RDS creates for an instance with `manageMasterUserPassword`. */
+export const databaseSecretArn = (instance: string) =>
+  `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:rds!db-${instance}-AbCdEf`;
+
+/** What AWS adds to a resource of this type once it exists (beyond the generic fields below). */
+function created(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  if (args.type !== 'aws:rds/instance:Instance') return {};
+  return {
+    address: `${args.name}.abcdefghijkl.eu-west-1.rds.amazonaws.com`,
+    masterUserSecrets: [{ secretArn: databaseSecretArn(args.name), secretStatus: 'active' }],
+  };
+}
+
 /** What Pulumi's engine would hand back for data sources the program reads. */
 function call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
@@ -70,6 +83,7 @@ export async function deploy(stack: string, overrides: Record<string, unknown> =
             repositoryUrl: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/${args.name}`,
             registryId: ACCOUNT,
             digest: 'sha256:0123',
+            ...created(args),
           },
         };
       },

@@ -76,7 +76,10 @@ describe('dev stack (Qdrant on Fargate, HTTP)', () => {
     expect(env.map((e) => e.name).filter((n) => /KEY|TOKEN|SECRET|PASSWORD|FORGE_APP_ID/.test(n))).toEqual(
       [],
     );
-    const secrets = service.secrets as { name: string; valueFrom: string }[];
+    // The database's user and password come from Secrets Manager (database.test.ts); the rest from SSM.
+    const all = service.secrets as { name: string; valueFrom: string }[];
+    const secrets = all.filter((s) => !['PGUSER', 'PGPASSWORD'].includes(s.name));
+    expect(all.length - secrets.length).toBe(2);
     expect(secrets.map((s) => s.name).sort()).toEqual(
       ['ADMIN_API_KEYS', 'API_KEYS', 'CONFLUENCE_API_TOKEN', 'FORGE_APP_ID', 'OPENAI_API_KEY'].sort(),
     );
