@@ -5,7 +5,7 @@ import { TIMED_OUT, type Deadline } from './deadline';
 import { callServiceRemote, type PlatformResponse } from './platform';
 
 export interface ServiceRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   /** The caller from the resolver's trusted context: the service logs it for audit. */
@@ -30,7 +30,8 @@ export async function callService<S extends z.ZodType>(
     const text = await deadline.race(reply.text());
     if (text === TIMED_OUT) return timeout;
     if (!reply.ok) return { ok: false, error: failureFromService(reply.status, text) };
-    const parsed = schema.safeParse(safeJson(text));
+    // 204 (a delete) has no body at all: the schema sees `undefined`, not a JSON parse failure.
+    const parsed = schema.safeParse(reply.status === 204 ? undefined : safeJson(text));
     return parsed.success ? { ok: true, data: parsed.data } : { ok: false, error: unexpectedReply() };
   } catch {
     // invokeRemote throws for proxy faults (remote unreachable, TLS, DNS): the user can only retry.
