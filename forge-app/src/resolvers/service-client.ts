@@ -30,8 +30,8 @@ export async function callService<S extends z.ZodType>(
     const text = await deadline.race(reply.text());
     if (text === TIMED_OUT) return timeout;
     if (!reply.ok) return { ok: false, error: failureFromService(reply.status, text) };
-    // 204 (a delete) has no body at all: the schema sees `undefined`, not a JSON parse failure.
-    const parsed = schema.safeParse(reply.status === 204 ? undefined : safeJson(text));
+    // A 204 (a delete) has no body: safeJson gives `undefined`, which such a call's schema expects.
+    const parsed = schema.safeParse(safeJson(text));
     return parsed.success ? { ok: true, data: parsed.data } : { ok: false, error: unexpectedReply() };
   } catch {
     // invokeRemote throws for proxy faults (remote unreachable, TLS, DNS): the user can only retry.
