@@ -1,6 +1,11 @@
 import {
   ChatRequest,
   ChatResponse,
+  Conversation,
+  ConversationList,
+  CONVERSATIONS_PAGE_MAX,
+  Feedback,
+  FeedbackRequest,
   IndexStatus,
   Job,
   JobAccepted,
@@ -9,6 +14,14 @@ import {
 } from '@kb/contracts';
 import { z } from 'zod';
 import { HISTORY_MAX_BYTES, jsonBytes } from './payload-limits';
+
+/**
+ * A conversation or message id as the service hands them out (UUIDs today). It becomes a path segment of
+ * the service call, so only plain characters pass: `..` or `/` could otherwise reach another route.
+ */
+const StoredId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'an id as the service gives them (1 to 128 letters, digits, _ or -)');
 
 /**
  * The resolver functions the UI Kit frontends call with `invoke(key, payload)`, with the shapes they take
@@ -49,6 +62,24 @@ export const RESOLVERS = {
   listJobs: { input: z.object({}).strict(), output: JobList },
   getJob: { input: z.object({ jobId: z.string().min(1).max(128) }).strict(), output: Job },
   cancelJob: { input: z.object({ jobId: z.string().min(1).max(128) }).strict(), output: Job },
+  /** The caller's own conversations, newest first; the service knows the caller from Forge's token. */
+  listConversations: {
+    input: z.strictObject({
+      limit: z.number().int().min(1).max(CONVERSATIONS_PAGE_MAX).optional(),
+      /** Opaque, from the previous page's `nextCursor`. */
+      cursor: z.string().min(1).max(1024).optional(),
+    }),
+    output: ConversationList,
+  },
+  getConversation: {
+    input: z.strictObject({ id: StoredId }),
+    // The newest messages that fit Forge's payload limit (see reply-size.ts); `omittedMessages` says how
+    // many older ones were left out, so the panel can say so.
+    output: Conversation.extend({ omittedMessages: z.number().int().nonnegative() }),
+  },
+  deleteConversation: { input: z.strictObject({ id: StoredId }), output: z.null() },
+  /** The service's feedback request (rating, reason, comment ≤ 1,000 characters) on one answer. */
+  rateAnswer: { input: FeedbackRequest.extend({ messageId: StoredId }), output: Feedback },
 } as const;
 
 export type ResolverKey = keyof typeof RESOLVERS;
@@ -62,6 +93,14 @@ export const ADMIN_RESOLVERS: ReadonlySet<ResolverKey> = new Set([
   'listJobs',
   'getJob',
   'cancelJob',
+]);
+
+/** Resolvers over the caller's stored conversations: quick reads and writes, with a short deadline. */
+export const HISTORY_RESOLVERS: ReadonlySet<ResolverKey> = new Set([
+  'listConversations',
+  'getConversation',
+  'deleteConversation',
+  'rateAnswer',
 ]);
 
 /**
@@ -78,6 +117,8 @@ export const ResolverFailureCode = z.enum([
   'timeout',
   'unavailable',
   'internal',
+  /** The service keeps no conversations (history off, or a version without them): panels hide the list. */
+  'no_history',
 ]);
 export type ResolverFailureCode = z.infer<typeof ResolverFailureCode>;
 

@@ -1,7 +1,7 @@
 import { ChatResponse, type ChatContext, type ChatRequest } from '@kb/contracts';
 import type { ResolverInput, ResolverResult } from '../resolver-contract';
 import { TIMED_OUT, type Deadline } from './deadline';
-import { badInput, timedOut } from './failures';
+import { badInput, notFound, timedOut } from './failures';
 import { readIssueAsUser } from './jira-issue';
 import { fitReply } from './reply-size';
 import { callService } from './service-client';
@@ -61,7 +61,12 @@ async function ask(request: ChatRequest, ctx: TrustedContext, deadline: Deadline
     ChatResponse,
     deadline,
   );
-  return result.ok ? { ok: true, data: fitReply(result.data) } : result;
+  if (result.ok) return { ok: true, data: fitReply(result.data) };
+  // Continuing a conversation the service no longer has (deleted elsewhere, or by retention): the service's
+  // own message names an id, which tells the reader nothing.
+  if (result.error.code === 'not_found' && request.conversationId)
+    return { ok: false, error: notFound('This conversation') };
+  return result;
 }
 
 function chatContext(ctx: TrustedContext, issue: ChatContext['issue']): ChatContext {

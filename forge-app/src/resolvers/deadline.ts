@@ -9,6 +9,8 @@
 export const CHAT_BUDGET_MS = 23_000;
 /** Admin calls are quick reads and writes (plus the admin check): a stuck one should not hold the page. */
 export const ADMIN_BUDGET_MS = 10_000;
+/** Listing, reading, deleting and rating conversations are single database reads and writes on the service. */
+export const HISTORY_BUDGET_MS = 10_000;
 
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 export type TimedOut = typeof TIMED_OUT;

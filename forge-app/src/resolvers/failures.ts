@@ -67,6 +67,27 @@ export function notAdmin(product: string): ResolverFailure {
   };
 }
 
+/** The service keeps no conversations: the panel hides its list rather than showing an error. */
+export function noHistory(): ResolverFailure {
+  return {
+    code: 'no_history',
+    message: 'The knowledge service keeps no conversation history.',
+    retryable: false,
+  };
+}
+
+/**
+ * A conversation or answer the service does not find for this caller. The service answers the same for one
+ * that was deleted (by the reader, or by retention) and for one that is someone else's, and so does this.
+ */
+export function notFound(what: string): ResolverFailure {
+  return {
+    code: 'not_found',
+    message: `${what} was not found: it may have been deleted (conversations untouched for a while are removed).`,
+    retryable: false,
+  };
+}
+
 export function badInput(message: string): ResolverFailure {
   return { code: 'invalid_request', message, retryable: false };
 }

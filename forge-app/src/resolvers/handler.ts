@@ -2,6 +2,7 @@ import { makeResolver } from '@forge/resolver';
 import { z } from 'zod';
 import {
   ADMIN_RESOLVERS,
+  HISTORY_RESOLVERS,
   RESOLVERS,
   type ResolverInput,
   type ResolverKey,
@@ -12,7 +13,15 @@ import {
 import { cancelJob, getJob, indexStatus, listJobs, reindex } from './admin';
 import { isProductAdmin } from './admin-check';
 import { askQuestion, draftReply } from './chat';
-import { ADMIN_BUDGET_MS, CHAT_BUDGET_MS, startDeadline, TIMED_OUT, type Deadline } from './deadline';
+import { deleteConversation, getConversation, listConversations, rateAnswer } from './conversations';
+import {
+  ADMIN_BUDGET_MS,
+  CHAT_BUDGET_MS,
+  HISTORY_BUDGET_MS,
+  startDeadline,
+  TIMED_OUT,
+  type Deadline,
+} from './deadline';
 import { badInput, notAdmin, timedOut } from './failures';
 import { trustedContext, type TrustedContext } from './trusted-context';
 
@@ -31,11 +40,16 @@ const IMPLEMENTATIONS: { [K in ResolverKey]: Implementation<K> } = {
   listJobs,
   getJob,
   cancelJob,
+  listConversations,
+  getConversation,
+  deleteConversation,
+  rateAnswer,
 };
 
 /** The time a call may take in all, from its start: see deadline.ts. */
 function budgetOf(key: ResolverKey): number {
-  return ADMIN_RESOLVERS.has(key) ? ADMIN_BUDGET_MS : CHAT_BUDGET_MS;
+  if (ADMIN_RESOLVERS.has(key)) return ADMIN_BUDGET_MS;
+  return HISTORY_RESOLVERS.has(key) ? HISTORY_BUDGET_MS : CHAT_BUDGET_MS;
 }
 
 /** Runs one resolver call from a panel: Forge's resolver context says who is calling, and where. */

@@ -5,7 +5,7 @@ import { TIMED_OUT, type Deadline } from './deadline';
 import { callServiceRemote, type PlatformResponse } from './platform';
 
 export interface ServiceRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   /** The caller from the resolver's trusted context: the service logs it for audit. */
@@ -30,6 +30,7 @@ export async function callService<S extends z.ZodType>(
     const text = await deadline.race(reply.text());
     if (text === TIMED_OUT) return timeout;
     if (!reply.ok) return { ok: false, error: failureFromService(reply.status, text) };
+    // A 204 (a delete) has no body: safeJson gives `undefined`, which such a call's schema expects.
     const parsed = schema.safeParse(safeJson(text));
     return parsed.success ? { ok: true, data: parsed.data } : { ok: false, error: unexpectedReply() };
   } catch {

@@ -1,7 +1,11 @@
 import {
   ChatRequest,
   ChatResponse,
+  Conversation,
+  ConversationList,
   ERROR_STATUS,
+  Feedback,
+  FeedbackRequest,
   IndexStatus,
   Job,
   JobList,
@@ -12,6 +16,7 @@ import {
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
+import { NotTheCallers, StoredConversations } from './stored-conversations';
 
 /** A reply of the double: a status and a JSON body. */
 export interface DoubleReply {
@@ -49,6 +54,9 @@ export class ServiceDouble {
   notices: string[] = [];
   /** How much a running job advances on each look, so a test can watch it progress. */
   progressStep = 40;
+  /** The service's HISTORY: off, chat replies carry `messageId: null` and the history routes do not exist. */
+  history: 'on' | 'off' = 'on';
+  readonly conversations = new StoredConversations();
   private server?: http.Server;
   url = '';
 
@@ -86,6 +94,7 @@ export class ServiceDouble {
     };
     request.signal?.addEventListener('abort', () => (record.aborted = true));
     const { status, body } = await this.answer(record, () => record.aborted === true);
+    if (status === 204) return new Response(null, { status });
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   };
 
@@ -105,7 +114,8 @@ export class ServiceDouble {
     });
     const { status, body } = await this.answer(record, () => res.destroyed);
     if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (status === 204) res.writeHead(204).end();
+    else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 
   private async answer(request: DoubleRequest, gone: () => boolean): Promise<DoubleReply> {
@@ -117,17 +127,22 @@ export class ServiceDouble {
     const fault = this.faults.shift();
     if (fault) return { status: ERROR_STATUS[fault.code], body: { error: fault } };
     try {
-      return this.route(request.method, request.path, request.body);
+      return this.route(request);
     } catch (error) {
+      if (error instanceof NotTheCallers) return failure(404, 'not_found', error.message);
       return { status: 400, body: { error: { code: 'invalid_request', message: String(error) } } };
     }
   }
 
-  private route(method: string, path: string, body: unknown): DoubleReply {
-    if (method === 'POST' && path === '/api/v1/chat') {
-      const request = ChatRequest.parse(body);
-      return reply(200, ChatResponse, { ...answer(request), ...(this.nextAnswers.shift() ?? {}) });
-    }
+  private route(request: DoubleRequest): DoubleReply {
+    const { method, body } = request;
+    const url = new URL(request.path, 'http://double');
+    const path = url.pathname;
+    if (method === 'POST' && path === '/api/v1/chat') return this.chat(request);
+    if (path.startsWith('/api/v1/conversations') || path.startsWith('/api/v1/messages/'))
+      return this.history === 'on'
+        ? this.conversationRoute(method, url, body, callerOf(request))
+        : failure(404, 'not_found', `no route ${method} ${path}`);
     if (method === 'GET' && path === '/api/v1/admin/index') return reply(200, IndexStatus, this.status());
     if (method === 'POST' && path === '/api/v1/admin/reindex')
       return this.reindex(ReindexRequest.parse(body));
@@ -141,6 +156,58 @@ export class ServiceDouble {
       if (found.state !== 'running') return failure(409, 'conflict', 'not running');
       Object.assign(found, { state: 'cancelled', finishedAt: new Date().toISOString() });
       return reply(200, Job, found);
+    }
+    return failure(404, 'not_found', `no route ${method} ${path}`);
+  }
+
+  /**
+   * With history on, a question continues the caller's stored conversation from its stored turns (the
+   * client's `history` is ignored, as the service does) or starts one; the answer says how many turns it saw.
+   */
+  private chat(record: DoubleRequest): DoubleReply {
+    const request = ChatRequest.parse(record.body);
+    if (this.history === 'off') {
+      const base = answer(request, request.history?.length ?? 0);
+      return reply(200, ChatResponse, { ...base, messageId: null, ...(this.nextAnswers.shift() ?? {}) });
+    }
+    const owner = callerOf(record);
+    const conversation = this.conversations.continueOrStart(owner, request.conversationId, request.message);
+    const base = answer(request, conversation.messages.length);
+    const override = this.nextAnswers.shift() ?? {};
+    const response = { ...base, conversationId: conversation.id, ...override };
+    // The service still answers when storing the turn fails (its database is down): nothing kept to rate.
+    if (override.messageId === null) return reply(200, ChatResponse, response);
+    const messageId = this.conversations.record(
+      conversation,
+      request.context?.product ?? null,
+      request.message,
+      { content: response.answer, sources: response.sources },
+    );
+    return reply(200, ChatResponse, { ...response, messageId });
+  }
+
+  private conversationRoute(method: string, url: URL, body: unknown, owner: string): DoubleReply {
+    const path = url.pathname;
+    if (method === 'GET' && path === '/api/v1/conversations') {
+      const limit = url.searchParams.get('limit');
+      const cursor = url.searchParams.get('cursor') ?? undefined;
+      return reply(
+        200,
+        ConversationList,
+        this.conversations.list(owner, limit === null ? undefined : Number(limit), cursor),
+      );
+    }
+    const one = /^\/api\/v1\/conversations\/([^/]+)$/.exec(path);
+    if (one && method === 'GET')
+      return reply(200, Conversation, this.conversations.get(owner, decodeURIComponent(one[1]!)));
+    if (one && method === 'DELETE') {
+      this.conversations.delete(owner, decodeURIComponent(one[1]!));
+      return { status: 204, body: undefined };
+    }
+    const rated = /^\/api\/v1\/messages\/([^/]+)\/feedback$/.exec(path);
+    if (rated && method === 'POST') {
+      const feedback = FeedbackRequest.parse(body);
+      return reply(200, Feedback, this.conversations.rate(owner, decodeURIComponent(rated[1]!), feedback));
     }
     return failure(404, 'not_found', `no route ${method} ${path}`);
   }
@@ -220,9 +287,18 @@ export const CITED_SOURCE = {
   url: 'https://example.atlassian.net/wiki/spaces/ENG/pages/123#Rotate-the-token',
 } as const;
 
+/**
+ * Whose conversations a request reaches. The service reads the caller from the Forge Invocation Token
+ * (installation and account); the test runtime signs no token, so the double takes the same account from
+ * the header the resolvers send with it, which comes from Forge's context just as the token's does.
+ */
+export function callerOf(request: Pick<DoubleRequest, 'headers'>): string {
+  const account = request.headers['x-forge-account-id'];
+  return typeof account === 'string' ? `forge::${account}` : 'local';
+}
+
 /** A cited answer that shows what the service was asked, so tests can see context and history arrive. */
-function answer(request: ChatRequest): ChatResponse {
-  const turns = request.history?.length ?? 0;
+function answer(request: ChatRequest, turns: number): ChatResponse {
   return {
     answer: `Answer to "${request.message}" after ${String(turns)} turns [1].`,
     sources: [
@@ -247,7 +323,7 @@ function answer(request: ChatRequest): ChatResponse {
       },
     ],
     conversationId: request.conversationId ?? 'conv-1',
-    messageId: 'msg-1',
+    messageId: null,
     model: { llm: 'none', embeddings: 'none' },
   };
 }

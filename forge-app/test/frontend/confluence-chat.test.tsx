@@ -76,8 +76,8 @@ describe('Confluence chat panel', () => {
     expect(ui.hasButton('Try again')).toBe(false);
   });
 
-  it('"Start over" forgets the conversation: the next question goes without history', async () => {
-    ui.click('Start over');
+  it('"New conversation" forgets the conversation: the next question goes without history', async () => {
+    ui.click('New conversation');
     await ui.waitForText('Ask a question about this page');
     expect(ui.text()).not.toContain('Who owns billing?');
     ask('Fresh question');

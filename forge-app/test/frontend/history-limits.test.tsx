@@ -9,8 +9,11 @@ import {
 } from '../../src/payload-limits';
 import { openConfluenceChat, type OpenPanel } from '../helpers/forge-ui';
 
+/** What the history is made of: the rest of an exchange (its rating) never goes with a question. */
+type Asked = Pick<Exchange, 'question' | 'answer' | 'sources'>;
+
 /** An exchange as long as the contract lets it be, in a 3-byte script: the heaviest history there is. */
-const heavy = (i: number): Exchange => ({
+const heavy = (i: number): Asked => ({
   question: `${String(i)}:${'€'.repeat(MESSAGE_MAX_CHARS - 4)}`,
   answer: `${String(i)}:${'€'.repeat(MESSAGE_MAX_CHARS * 4 - 4)}`,
   sources: [],
@@ -36,7 +39,7 @@ describe('the history a panel sends', () => {
   });
 
   it('sends a short conversation unchanged, and never cuts a character in two', () => {
-    const short: Exchange[] = [
+    const short: Asked[] = [
       { question: 'Where is the runbook?', answer: 'In OPS [1].', sources: [] },
       { question: 'And the on-call rota?', answer: 'In PagerDuty.', sources: [] },
     ];

@@ -86,7 +86,7 @@ describe('Jira support assistant panel', () => {
   });
 
   it('shows a failed draft with "Try again", which drafts it', async () => {
-    ui.click('Start over');
+    ui.click('New conversation');
     await ui.waitFor(() => !ui.text().includes('Drafted reply'), 'the panel to clear');
     service.failNext('rate_limited');
     ui.click('Draft a reply');
@@ -95,5 +95,25 @@ describe('Jira support assistant panel', () => {
     ui.click('Try again');
     await ui.waitForText('Drafted reply');
     expect(ui.text()).not.toContain('busy');
+  });
+
+  it('lists the agent’s recent conversations; choosing one loads it and the next question continues it', async () => {
+    ui.click('Recent conversations');
+    await ui.waitFor(() => ui.hasButton('Delete'), 'the list');
+    const mine = service.conversations.list('forge::acc-agent').conversations;
+    // The drafts and the question were asked in conversations of their own (a draft is not a chat turn).
+    expect(mine.map((c) => c.title)).toContain('Is there a workaround?');
+    const chosen = mine.find((c) => c.title === 'Is there a workaround?')!;
+    ui.click('Is there a workaround?');
+    await ui.waitForText('You: Is there a workaround?');
+    ui.change(ui.questionBox(), { value: 'Does it affect the CLI?' });
+    ui.click('Ask');
+    await ui.waitForText('Answer to "Does it affect the CLI?" after 2 turns');
+    const body = service.requests.filter((r) => r.path === '/api/v1/chat').at(-1)!.body as {
+      conversationId: string;
+      context: { product: string };
+    };
+    expect(body.conversationId).toBe(chosen.id);
+    expect(body.context.product).toBe('jira');
   });
 });

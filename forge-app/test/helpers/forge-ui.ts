@@ -250,11 +250,23 @@ export function adfText(node: unknown): string {
 }
 
 /** The Confluence chat panel on a page, opened for a reader who is not an admin. */
-export function openConfluenceChat(): Promise<OpenPanel> {
+export function openConfluenceChat(
+  /** Sets the service up before the panel opens (stored conversations, history off). */
+  prepare?: (service: ServiceDouble) => void,
+): Promise<OpenPanel> {
   return openPanel(
     () => import('../../src/frontend/confluence-chat'),
     CONFLUENCE_PAGE,
     atlassianSite({ admin: false }),
     (u) => u.text().includes('Ask a question about this page'),
+    prepare ? { prepare } : {},
+  );
+}
+
+/** Every Button or LoadingButton labelled `label`, in the order shown (one per answer, one per row). */
+export function buttonsLabelled(ui: ForgeUi, label: string, from?: ForgeNode): ForgeNode[] {
+  const root = from ?? ui.root();
+  return [...ui.all('Button', () => true, root), ...ui.all('LoadingButton', () => true, root)].filter(
+    (b) => ui.text(b) === label,
   );
 }
