@@ -1,30 +1,43 @@
-// The web chat page: plain ES module, no build step. It talks to POST /api/v1/chat with
+// The web chat page: plain ES modules, no build step. It talks to POST /api/v1/chat with
 // `Accept: text/event-stream` and renders the contract's events: sources, token…, done | error.
+// With history kept, the conversation's id is in the URL (`#c=<id>`), so a reload or a link resumes it.
 
-const KEY_STORAGE = 'kb.apiKey';
+import { ApiError, apiJson, forgetKey, rememberKey, withKey } from './api.js';
+import { conversationHref, createConversationList } from './conversations.js';
+import { $, element } from './dom.js';
+import { ratingControls } from './rating.js';
+
 const MAX_HISTORY = 20;
 
-const $ = (id) => document.getElementById(id);
 const messages = $('messages');
 const form = $('ask-form');
 const question = $('question');
 const send = $('send');
 const keyForm = $('key-form');
 
-let history = [];
+/** The turns so far: sent as `history` (used by the service only when it keeps none of its own). */
+let turns = [];
 let conversationId;
-let pendingRetry;
+/** Bumped whenever the page shows another conversation: a late answer to the one left behind is dropped. */
+let session = 0;
+/** The session whose stored conversation is still loading: questions wait for it to show. */
+let loadingSession;
+/** The conversation the URL names, as the page last followed or wrote it. */
+let urlId;
+let pendingRetries = [];
 
-function apiKey() {
-  return sessionStorage.getItem(KEY_STORAGE) ?? '';
+function needKey(retry) {
+  pendingRetries.push(retry);
+  keyForm.hidden = false;
+  $('api-key').focus();
 }
 
-function element(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  Object.assign(el, props);
-  el.append(...children);
-  return el;
-}
+const conversations = createConversationList({
+  needKey,
+  onDeleted: (id) => {
+    if (id === conversationId) startNew();
+  },
+});
 
 /** Answer text with its [n] markers as links to the numbered sources below it. */
 function renderAnswer(container, text, anchorPrefix) {
@@ -52,9 +65,10 @@ function renderSources(list, sources, anchorPrefix) {
     const title = isLink
       ? element('a', { href: s.url, target: '_blank', rel: 'noopener noreferrer' }, s.title)
       : element('span', { title: s.url }, s.title);
+    // Focusable, so following a citation from the keyboard lands on its source.
     const item = element(
       'li',
-      { id: `${anchorPrefix}-${s.n}`, value: s.n, className: s.cited ? 'cited' : 'uncited' },
+      { id: `${anchorPrefix}-${s.n}`, value: s.n, className: s.cited ? 'cited' : 'uncited', tabIndex: -1 },
       title,
     );
     if (!isLink && s.url) item.append(' ', element('span', { className: 'muted' }, `(${s.url})`));
@@ -73,6 +87,23 @@ function addMessage(role, text) {
   messages.append(li);
   li.scrollIntoView({ block: 'end' });
   return li;
+}
+
+/** An answer bubble with its sources list; the prefix keeps its source anchors apart from other answers'. */
+function addAnswer() {
+  const li = addMessage('assistant pending', '');
+  const anchorPrefix = `src-${messages.children.length}`;
+  const sourceList = element('ol', { className: 'sources', hidden: true });
+  li.append(sourceList);
+  return { li, body: li.querySelector('.text'), sourceList, anchorPrefix };
+}
+
+function addStoredAnswer(message) {
+  const { li, body, sourceList, anchorPrefix } = addAnswer();
+  li.classList.remove('pending');
+  renderAnswer(body, message.content, anchorPrefix);
+  renderSources(sourceList, message.sources, anchorPrefix);
+  li.append(ratingControls(message.id, message.feedback, { needKey }));
 }
 
 /** Parses a server-sent event stream from a fetch body, calling `onEvent(name, data)` per event. */
@@ -112,33 +143,34 @@ function showError(li, message, retry) {
   li.append(p);
 }
 
+/** Puts the conversation in the address without a navigation: a reload (or the link) resumes it. */
+function showInUrl(id) {
+  urlId = id;
+  const url = id ? conversationHref(id) : `${location.pathname}${location.search}`;
+  if (location.hash !== (id ? conversationHref(id) : '')) history.replaceState(null, '', url);
+}
+
 async function ask(text) {
-  const li = addMessage('assistant pending', '');
-  const body = li.querySelector('.text');
-  const anchorPrefix = `src-${messages.children.length}`;
-  const sourceList = element('ol', { className: 'sources', hidden: true });
-  li.append(sourceList);
+  const { li, body, sourceList, anchorPrefix } = addAnswer();
+  const mine = session;
   let answer = '';
+  let kept = false;
   send.disabled = true;
   try {
-    const headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
-    if (apiKey()) headers['X-API-Key'] = apiKey();
     const res = await fetch('api/v1/chat', {
       method: 'POST',
-      headers,
+      headers: withKey({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
       body: JSON.stringify({
         message: text,
-        history: history.slice(-MAX_HISTORY),
+        history: turns.slice(-MAX_HISTORY),
         conversationId,
         context: { product: 'web' },
       }),
     });
     if (res.status === 401) {
       li.remove();
-      sessionStorage.removeItem(KEY_STORAGE);
-      pendingRetry = () => ask(text);
-      keyForm.hidden = false;
-      $('api-key').focus();
+      forgetKey();
+      needKey(() => ask(text));
       return;
     }
     if (!res.ok || !res.body) {
@@ -153,17 +185,27 @@ async function ask(text) {
         body.textContent = answer;
       } else if (event === 'done') {
         finished = true;
-        conversationId = data.conversationId;
         renderAnswer(body, data.answer, anchorPrefix);
         renderSources(sourceList, data.sources, anchorPrefix);
-        history.push({ role: 'user', content: text }, { role: 'assistant', content: data.answer });
         li.classList.remove('pending');
+        kept = Boolean(data.messageId);
+        if (kept) li.append(ratingControls(data.messageId, null, { needKey }));
+        if (mine !== session) return;
+        conversationId = data.conversationId;
+        turns.push({ role: 'user', content: text }, { role: 'assistant', content: data.answer });
+        // Only a kept conversation can be resumed: with no history (messageId null) the URL stays as it is.
+        if (data.messageId) {
+          showInUrl(conversationId);
+          conversations.markCurrent(conversationId);
+        }
       } else if (event === 'error') {
         finished = true;
         showError(li, data.message, () => ask(text));
       }
     });
     if (!finished) showError(li, 'The answer was cut off.', () => ask(text));
+    // The list shows this conversation first, with its new time (or at all, if it is new).
+    else if (kept) void conversations.reload();
   } catch (err) {
     showError(li, `Could not get an answer: ${err.message}`, () => ask(text));
   } finally {
@@ -172,10 +214,81 @@ async function ask(text) {
   }
 }
 
+function clearChat() {
+  session++;
+  turns = [];
+  conversationId = undefined;
+  messages.replaceChildren();
+  $('empty').hidden = false;
+}
+
+function startNew() {
+  clearChat();
+  showInUrl(undefined);
+  conversations.markCurrent(undefined);
+  question.focus();
+}
+
+async function openConversation(id) {
+  clearChat();
+  urlId = id;
+  // Set at once: a question asked while it loads continues this conversation.
+  conversationId = id;
+  conversations.markCurrent(id);
+  const mine = session;
+  $('empty').hidden = true;
+  const placeholder = element('li', { className: 'muted' }, 'Loading the conversation…');
+  messages.append(placeholder);
+  loadingSession = mine;
+  try {
+    const conversation = await apiJson(`api/v1/conversations/${encodeURIComponent(id)}`);
+    if (mine !== session) return;
+    placeholder.remove();
+    for (const m of conversation.messages) {
+      if (m.role === 'user') addMessage('user', m.content);
+      else addStoredAnswer(m);
+      turns.push({ role: m.role, content: m.content });
+    }
+    if (!conversation.messages.length) $('empty').hidden = false;
+  } catch (err) {
+    if (mine !== session) return;
+    placeholder.remove();
+    if (err instanceof ApiError && err.status === 401) {
+      needKey(() => openConversation(id));
+      return;
+    }
+    if (err instanceof ApiError && err.status === 404) {
+      // Deleted, another caller's, or history is off: start afresh rather than continue a dead id.
+      startNew();
+      const notice = element('li', { className: 'notice muted' }, 'That conversation is not available.');
+      notice.setAttribute('role', 'status');
+      messages.append(notice);
+      return;
+    }
+    const li = addMessage('assistant', '');
+    showError(li, `Could not open the conversation: ${err.message}`, () => void openConversation(id));
+  } finally {
+    if (loadingSession === mine) loadingSession = undefined;
+  }
+}
+
+/** The conversation named in the URL (`#c=<id>`), or none. */
+function idFromUrl() {
+  return new URLSearchParams(location.hash.slice(1)).get('c') || undefined;
+}
+
+/** Opens what the URL names (a list link, Back/Forward, an edited address); other hashes are left alone. */
+function followUrl() {
+  const id = idFromUrl();
+  if (id === urlId || (!id && location.hash !== '')) return;
+  if (id) void openConversation(id);
+  else startNew();
+}
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const text = question.value.trim();
-  if (!text || send.disabled) return;
+  if (!text || send.disabled || loadingSession === session) return;
   question.value = '';
   addMessage('user', text);
   void ask(text);
@@ -188,23 +301,33 @@ question.addEventListener('keydown', (event) => {
   }
 });
 
+// A citation scrolls to its source without changing the URL, which names the conversation.
+messages.addEventListener('click', (event) => {
+  const link = event.target.closest('sup.cite a');
+  const target = link && document.getElementById(link.getAttribute('href').slice(1));
+  if (!target) return;
+  event.preventDefault();
+  target.scrollIntoView({ block: 'nearest' });
+  target.focus({ preventScroll: true });
+});
+
 keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  sessionStorage.setItem(KEY_STORAGE, $('api-key').value.trim());
+  rememberKey($('api-key').value.trim());
   $('api-key').value = '';
   keyForm.hidden = true;
-  const retry = pendingRetry;
-  pendingRetry = undefined;
-  retry?.();
+  const retries = pendingRetries;
+  pendingRetries = [];
+  for (const retry of retries) retry();
 });
 
 $('new-chat').addEventListener('click', () => {
-  history = [];
-  conversationId = undefined;
-  messages.replaceChildren();
-  $('empty').hidden = false;
-  question.focus();
+  if (idFromUrl()) history.pushState(null, '', `${location.pathname}${location.search}`);
+  startNew();
 });
+
+window.addEventListener('hashchange', followUrl);
+window.addEventListener('popstate', followUrl);
 
 fetch('readyz')
   .then((r) => r.json())
@@ -213,4 +336,6 @@ fetch('readyz')
     $('model').textContent = [r.checks.llm.detail, r.checks.embeddings.detail].filter(Boolean).join(' · ');
   })
   .catch(() => {});
+void conversations.reload();
+if (idFromUrl()) void openConversation(idFromUrl());
 question.focus();

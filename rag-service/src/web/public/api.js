@@ -1,0 +1,61 @@
+// The page's calls to the service. The page calls as whoever it is on this service: the one local user in
+// open mode, or the API key the reader typed in (kept for this browser tab only).
+
+const KEY_STORAGE = 'kb.apiKey';
+
+export class ApiError extends Error {
+  constructor(status, message, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function apiKey() {
+  return sessionStorage.getItem(KEY_STORAGE) ?? '';
+}
+
+export function rememberKey(key) {
+  sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+export function forgetKey() {
+  sessionStorage.removeItem(KEY_STORAGE);
+}
+
+/** Request headers with the key, when the reader gave one. */
+export function withKey(headers) {
+  const key = apiKey();
+  return key ? { ...headers, 'X-API-Key': key } : headers;
+}
+
+/** A JSON call; the service's error message (never a stack) becomes the ApiError's message. */
+export async function apiJson(path, { method = 'GET', body } = {}) {
+  const headers = withKey(
+    body === undefined
+      ? { Accept: 'application/json' }
+      : { Accept: 'application/json', 'Content-Type': 'application/json' },
+  );
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (err) {
+    throw new ApiError(0, `the service could not be reached (${err.message})`);
+  }
+  if (res.status === 204) return undefined;
+  const data = await res.json().catch(() => undefined);
+  if (!res.ok) {
+    if (res.status === 401) forgetKey();
+    throw new ApiError(
+      res.status,
+      data?.error?.message ?? `the service answered ${res.status}`,
+      data?.error?.code,
+    );
+  }
+  return data;
+}
