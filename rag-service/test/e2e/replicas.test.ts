@@ -45,8 +45,8 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
     detached: true,
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   child.once('exit', () => void dataDir.remove());
   const api: Replica['api'] = async (method, route, body) => {
     const res = await fetch(`http://127.0.0.1:${port}${route}`, {
