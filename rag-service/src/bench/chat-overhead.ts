@@ -40,7 +40,7 @@ export interface ChatOverheadResult {
   firstToken: FirstTokenFigures;
 }
 
-const API_KEY = 'bench-key';
+export const API_KEY = 'bench-key';
 const EMBEDDINGS = 'openai:text-embedding-3-small';
 
 function toWrite(group: SyntheticChunk[], vector: (text: string) => number[]): DocumentWrite {
@@ -79,7 +79,7 @@ function toWrite(group: SyntheticChunk[], vector: (text: string) => number[]): D
  * Builds the same corpus for both systems: an embedded index for the service (vectors from the embedding
  * server's own function, so queries embedded over HTTP match), and a JSON-lines file the reference loads.
  */
-async function buildCorpus(
+export async function buildCorpus(
   dir: string,
   model: OpenAITestServer,
   chunks: number,

@@ -96,6 +96,7 @@ export class ChatService {
     owner: Owner | undefined,
   ): AsyncGenerator<ChatStreamEvent> {
     const store = owner ? this.deps.conversations : undefined;
+    const started = performance.now();
     const history = await this.historyFor(request, store, owner);
     const question = history.length
       ? await this.deps.condenser.condense(history, request.message, call)
@@ -108,6 +109,7 @@ export class ChatService {
       call,
     });
     const sources: Source[] = passages.map((p, i) => toSource(p, i + 1));
+    const retrievedAt = performance.now();
     yield { event: 'sources', data: { sources } };
 
     // What was left out, and why, comes first: the answer below rests only on what the asker may see.
@@ -152,6 +154,11 @@ export class ChatService {
               content: answer,
               sources: citedSources,
               model: this.modelInfo.llm,
+              // Where the turn's time went: kept with the answer, for operators and the insights.
+              timings: {
+                retrievalMs: Math.round(retrievedAt - started),
+                answerMs: Math.round(performance.now() - retrievedAt),
+              },
               answered: sources.length > 0,
             },
             product: request.context?.product,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { latencyChart, throughputChart } from '../bench/charts.js';
+import { historyOverhead, type HistoryOverheadResult } from '../bench/history-overhead.js';
 import { chatOverhead, type ChatOverheadResult } from '../bench/chat-overhead.js';
 import { hostileInput, type HostileInputResult } from '../bench/hostile-input.js';
 import { ingestion, type IngestionResult } from '../bench/ingestion.js';
@@ -22,10 +23,14 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
               (convert + chunk, and uploaded), the security review's repros one by one (long runs in a
               chat and its history, one-word uploads, a PDF that inflates 300-fold), and the slowest
               /healthz answer during each
+  history     what keeping conversations costs a chat (only when named): HISTORY=off, the embedded
+              PostgreSQL and a PostgreSQL server (--database-url) one after the other: c1 p50, c16
+              throughput, idle and peak memory of the service and of the embedded database
 
 Options:
-  --suites <a,b>        chat, ingestion, hostile (default: all three)
-  --chunks <n>          index size for chat (default 50000)
+  --suites <a,b>        chat, ingestion, hostile, history (default: chat,ingestion,hostile)
+  --chunks <n>          index size for chat (default 50000) and history (default 5000)
+  --database-url <url>  the PostgreSQL server the history suite also measures (a database it may write to)
   --pages <n>           Confluence pages for ingestion (default 5000)
   --requests <n>        requests per concurrency level, at least 20 per client (default 2000)
   --concurrency <a,b>   concurrency levels (default 1,16,64)
@@ -39,9 +44,12 @@ export interface BenchRun {
   chat?: ChatOverheadResult;
   ingestion?: IngestionResult;
   hostile?: HostileInputResult;
+  history?: HistoryOverheadResult;
 }
 
-const SUITES = ['chat', 'ingestion', 'hostile'];
+const SUITES = ['chat', 'ingestion', 'hostile', 'history'];
+/** Run unless named: the default stays the three suites it always was. */
+const DEFAULT_SUITES = ['chat', 'ingestion', 'hostile'];
 
 const positive = (value: string | undefined, name: string, fallback: number) => {
   if (value === undefined) return fallback;
@@ -57,7 +65,8 @@ export async function runBench(
   const { values } = parseArgs({
     args: argv,
     options: {
-      suites: { type: 'string', default: SUITES.join(',') },
+      suites: { type: 'string', default: DEFAULT_SUITES.join(',') },
+      'database-url': { type: 'string' },
       chunks: { type: 'string' },
       pages: { type: 'string' },
       requests: { type: 'string' },
@@ -99,6 +108,14 @@ export async function runBench(
   if (suites.includes('hostile')) {
     const runBytes = positive(values['run-bytes'], 'run-bytes', 10_000_000);
     run.hostile = await hostileInput({ runBytes, onProgress });
+  }
+  if (suites.includes('history')) {
+    run.history = await historyOverhead({
+      chunks: positive(values.chunks, 'chunks', 5_000),
+      requests,
+      databaseUrl: values['database-url'],
+      onProgress,
+    });
   }
   await writeFile(path.join(values.out, 'bench.json'), `${JSON.stringify(run, null, 2)}\n`);
   return { run, out: values.out };
@@ -145,6 +162,7 @@ export function benchTables(run: BenchRun): string {
     );
   }
   if (run.hostile) out.push(hostileTable(run.hostile));
+  if (run.history) out.push(historyTable(run.history));
   return out.join('\n\n');
 }
 
@@ -161,5 +179,25 @@ function hostileTable(h: HostileInputResult): string {
     `${size} uploaded: response · slowest /healthz`,
     `${h.longRunUpload.status} in ${h.longRunUpload.ms} ms · ${h.longRunUpload.healthzWorstMs} ms`,
   ]);
+  return summaryTable(rows);
+}
+
+function historyTable(h: HistoryOverheadResult): string {
+  const rows: [string, string | number][] = [
+    [`history over ${h.chunks} chunks`, 'c1 p50 ms · c16 req/s · idle RSS MB (service + database) · peak'],
+  ];
+  for (const r of h.runs) {
+    rows.push([
+      r.variant,
+      `${r.c1.p50} · ${r.c16.requestsPerSecond} · ${r.idleRssMb.service} + ${r.idleRssMb.database} · ${r.peakRssMb.service} + ${r.peakRssMb.database}`,
+    ]);
+  }
+  for (const [variant, c] of Object.entries(h.cost)) {
+    rows.push([
+      `cost of ${variant}`,
+      `c16 −${c.c16ThroughputLossPct}% · c1 p50 +${c.c1P50AddedMs} ms · idle +${c.idleRssAddedMb} MB`,
+    ]);
+  }
+  for (const s of h.skipped) rows.push(['skipped', s]);
   return summaryTable(rows);
 }

@@ -203,8 +203,10 @@ describe('two replicas on one PostgreSQL', () => {
     const slots = new Set(both.map((d) => d.slot));
     const firedTwice = [...slots].filter((s) => both.filter((d) => d.slot === s).length === 2);
     expect(firedTwice.length).toBeGreaterThanOrEqual(3);
-    for (const slot of firedTwice) {
-      expect(both.filter((d) => d.slot === slot && d.msg === 'scheduled sync started')).toHaveLength(1);
-    }
+    const started = (slot: string) =>
+      both.filter((d) => d.slot === slot && d.msg === 'scheduled sync started').length;
+    // A tick runs on one replica at most (on none when the previous tick's sync still runs).
+    for (const slot of firedTwice) expect(started(slot)).toBeLessThanOrEqual(1);
+    expect(firedTwice.filter((slot) => started(slot) === 1).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -15,12 +15,13 @@ describe('bad input to every POST route', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
   };
 
-  const jsonRoutes = ['/api/v1/chat', '/api/v1/admin/reindex'];
+  const jsonRoutes = ['/api/v1/chat', '/api/v1/messages/some-job/feedback', '/api/v1/admin/reindex'];
   const everyPost = ROUTES.filter((r) => r.method === 'post').map((r) => r.path.replace('{id}', 'some-job'));
 
   it('covers every POST route the service documents', () => {
     expect(everyPost).toEqual([
       '/api/v1/chat',
+      '/api/v1/messages/some-job/feedback',
       '/api/v1/documents',
       '/api/v1/admin/reindex',
       '/api/v1/admin/jobs/some-job/cancel',

@@ -72,6 +72,45 @@ describe('conversations kept across turns and restarts', () => {
     expect(prompts()).not.toContain('forged-turn-marker');
   });
 
+  it('keeps who asked what and when, and with the answer its model, sources and timings', async () => {
+    t = await start();
+    const reply = ChatResponse.parse(
+      (await ask(ALICE_KEY, { message: 'How do I rotate the zebra-token?' }).expect(200)).body,
+    );
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{
+        role: string;
+        content: string;
+        model: string | null;
+        timings: Record<string, number> | null;
+        sources: unknown[];
+        user_id: string;
+        kind: string;
+      }>(
+        `SELECT m.role, m.content, m.model, m.timings, m.sources, c.user_id, u.kind
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = c.user_id
+          WHERE c.id = $1 ORDER BY m.seq`,
+        [reply.conversationId],
+      );
+      expect(rows.map((r) => r.role)).toEqual(['user', 'assistant']);
+      expect(rows[0]).toMatchObject({
+        content: 'How do I rotate the zebra-token?',
+        model: null,
+        kind: 'api-key',
+      });
+      // The caller is kept by a digest of the key, never the key.
+      expect(rows[0]!.user_id).toMatch(/^key:/);
+      expect(JSON.stringify(rows)).not.toContain(ALICE_KEY);
+      expect(rows[1]).toMatchObject({ content: reply.answer, model: reply.model.llm });
+      expect(rows[1]!.timings).toEqual({ retrievalMs: expect.any(Number), answerMs: expect.any(Number) });
+      expect(rows[1]!.sources).toHaveLength(reply.sources.length);
+    } finally {
+      await client.end();
+    }
+  });
+
   it("answers another caller's conversation id with 404, and keeps nothing for them", async () => {
     t = await start();
     const mine = ChatResponse.parse(
