@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
@@ -85,6 +85,8 @@ export async function historyOverhead(options: {
   onProgress?: (what: string) => void;
 }): Promise<HistoryOverheadResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-bench-history-'));
+  // Run as root, the embedded server runs as the `postgres` account, which must pass through this folder.
+  await chmod(dir, 0o711);
   const model = await new OpenAITestServer().start();
   try {
     options.onProgress?.(`history: building an index of ${options.chunks} chunks`);
@@ -135,6 +137,17 @@ export async function historyOverhead(options: {
           });
         const c1 = await load(1);
         const c16 = await load(16);
+        // A variant that kept nothing (its database never started) would measure the wrong thing.
+        const kept = await fetch(`${server.url}/api/v1/conversations?limit=1`, {
+          headers: { 'x-api-key': API_KEY },
+        });
+        const listed =
+          kept.status === 200 ? ((await kept.clone().json()) as { conversations: unknown[] }) : undefined;
+        if ((listed?.conversations.length === 1) !== (env.HISTORY === 'on')) {
+          throw new Error(
+            `${variant}: GET /api/v1/conversations answered ${kept.status}: ${await kept.text()}`,
+          );
+        }
         runs.push({
           variant,
           c1,

@@ -6,7 +6,7 @@ import type {
   FeedbackRating,
   FeedbackReason,
 } from '@kb/contracts';
-import type { Database, Queryable } from '../db/database.js';
+import type { Database, SqlValue } from '../db/database.js';
 
 /** Who a conversation belongs to: a Forge user (installation + account), an API key's digest, or the local user. */
 export interface Owner {
@@ -60,6 +60,20 @@ export class ConversationNotFoundError extends Error {
   override readonly name = 'ConversationNotFoundError';
 }
 
+/** The caller's row, made on their first turn and touched on each (a CTE: $1 id, $2 kind). */
+const UPSERT_USER = `u AS (
+  INSERT INTO users (id, kind) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET last_seen_at = now() RETURNING id
+)`;
+
+/** The question and its answer, at places $4 and $4 + 1 of the conversation a CTE `c` names. */
+const INSERT_TURN = `
+  INSERT INTO messages (id, conversation_id, seq, role, content, sources, model, timings, usage, answered)
+  SELECT v.id, c.id, $4::integer + v.step, v.role, v.content, v.sources, v.model, v.timings, v.usage, v.answered
+    FROM c, (VALUES
+      ($5::uuid, 0, 'user', $6::text, '[]'::jsonb, NULL::text, NULL::jsonb, NULL::jsonb, NULL::boolean),
+      ($7::uuid, 1, 'assistant', $8::text, $9::jsonb, $10::text, $11::jsonb, $12::jsonb, $13::boolean)
+    ) AS v (id, step, role, content, sources, model, timings, usage, answered)`;
+
 const TITLE_CHARS = 80;
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -99,56 +113,56 @@ export class ConversationStore {
 
   /**
    * Keeps one turn: in `conversationId` when given (it must be the owner's), else in a new conversation.
-   * Question and answer are written together or not at all.
+   * Question and answer are written together or not at all. A new conversation is one statement (one
+   * round trip: this runs on every answer); a continued one locks its conversation first, so two turns
+   * sent at once get consecutive places, not the same one.
    */
   async appendTurn(
     owner: Owner,
     turn: TurnToStore,
     conversationId?: string,
   ): Promise<{ conversationId: string; messageId: string }> {
-    return this.db.transaction(async (tx) => {
-      await this.touchUser(tx, owner);
-      let id = conversationId;
-      let seq = 0;
-      if (id) {
-        // Locks the conversation: two turns sent at once get consecutive places, not the same one.
-        const [row] = await tx.query<{ next: number }>(
-          `SELECT coalesce((SELECT max(seq) FROM messages WHERE conversation_id = c.id), -1) + 1 AS next
-             FROM conversations c WHERE c.id = $1 AND c.user_id = $2 FOR UPDATE`,
-          [this.checkedId(id), owner.id],
-        );
-        if (!row) throw new ConversationNotFoundError(`no conversation ${id}`);
-        seq = row.next;
-        await tx.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [id]);
-      } else {
-        id = randomUUID();
-        await tx.query('INSERT INTO conversations (id, user_id, title, product) VALUES ($1, $2, $3, $4)', [
-          id,
-          owner.id,
-          titleOf(turn.question),
-          turn.product ?? null,
-        ]);
-      }
-      await tx.query(
-        `INSERT INTO messages (id, conversation_id, seq, role, content) VALUES ($1, $2, $3, 'user', $4)`,
-        [randomUUID(), id, seq, turn.question],
+    const messageId = randomUUID();
+    const { answer } = turn;
+    // $1–$2 the owner, $3 the conversation, $4 the first place, $5–$13 the two messages.
+    const params = (id: string, seq: number): SqlValue[] => [
+      owner.id,
+      owner.kind,
+      id,
+      seq,
+      randomUUID(),
+      turn.question,
+      messageId,
+      answer.content,
+      JSON.stringify(answer.sources),
+      answer.model ?? null,
+      answer.timings ? JSON.stringify(answer.timings) : null,
+      answer.usage ? JSON.stringify(answer.usage) : null,
+      answer.answered,
+    ];
+    if (!conversationId) {
+      const id = randomUUID();
+      await this.db.query(
+        `WITH ${UPSERT_USER}, c AS (
+           INSERT INTO conversations (id, user_id, title, product) SELECT $3, u.id, $14, $15 FROM u RETURNING id
+         ) ${INSERT_TURN}`,
+        [...params(id, 0), titleOf(turn.question), turn.product ?? null],
       );
-      const messageId = randomUUID();
-      const { answer } = turn;
+      return { conversationId: id, messageId };
+    }
+    const id = this.checkedId(conversationId);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ next: number }>(
+        `SELECT coalesce((SELECT max(seq) FROM messages WHERE conversation_id = c.id), -1) + 1 AS next
+           FROM conversations c WHERE c.id = $1 AND c.user_id = $2 FOR UPDATE`,
+        [id, owner.id],
+      );
+      if (!row) throw new ConversationNotFoundError(`no conversation ${conversationId}`);
       await tx.query(
-        `INSERT INTO messages (id, conversation_id, seq, role, content, sources, model, timings, usage, answered)
-         VALUES ($1, $2, $3, 'assistant', $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9)`,
-        [
-          messageId,
-          id,
-          seq + 1,
-          answer.content,
-          JSON.stringify(answer.sources),
-          answer.model ?? null,
-          answer.timings ? JSON.stringify(answer.timings) : null,
-          answer.usage ? JSON.stringify(answer.usage) : null,
-          answer.answered,
-        ],
+        `WITH ${UPSERT_USER}, c AS (
+           UPDATE conversations SET updated_at = now() WHERE id = $3 AND user_id = $1 RETURNING id
+         ) ${INSERT_TURN}`,
+        params(id, row.next),
       );
       return { conversationId: id, messageId };
     });
@@ -309,14 +323,6 @@ export class ConversationStore {
       'DELETE FROM users u WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = u.id)',
     );
     return rows.length;
-  }
-
-  private async touchUser(tx: Queryable, owner: Owner): Promise<void> {
-    await tx.query(
-      `INSERT INTO users (id, kind) VALUES ($1, $2)
-       ON CONFLICT (id) DO UPDATE SET last_seen_at = now()`,
-      [owner.id, owner.kind],
-    );
   }
 
   private async mustOwn(owner: Owner, conversationId: string): Promise<void> {
