@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Job, JobList } from '@kb/contracts';
+import { freePort } from '../../src/bench/processes.js';
 import { SERVICE_ROOT } from '../../src/config.js';
 import { ConfluenceTestServer } from '../fakes/confluence-server.js';
 import { freshPostgres } from '../helpers/postgres.js';
@@ -10,14 +10,6 @@ import { tempDir } from '../helpers/temp.js';
 
 const TSX = path.join(SERVICE_ROOT, 'node_modules', '.bin', 'tsx');
 const ADMIN_KEY = 'replicas-admin-key';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   for (const deadline = Date.now() + 45_000; ;) {
