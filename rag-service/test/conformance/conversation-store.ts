@@ -173,6 +173,36 @@ export function conversationStoreConformance(name: string, harness: () => Databa
       expect(await store.deleteUntouchedSince(cutoff)).toBe(1);
       await expect(store.get(owner, old.conversationId)).rejects.toThrow(ConversationNotFoundError);
       expect((await store.get(owner, fresh.conversationId)).messages).toHaveLength(2);
+      // A caller left with no conversation is forgotten too; one who still has some stays.
+      const gone: Owner = { id: 'key:retention-only', kind: 'api-key' };
+      const only = await store.appendTurn(gone, turn('Only old'));
+      await db.query("UPDATE conversations SET updated_at = now() - interval '100 days' WHERE id = $1", [
+        only.conversationId,
+      ]);
+      expect(await store.deleteUntouchedSince(cutoff)).toBe(1);
+      expect(await db.query('SELECT 1 FROM users WHERE id = $1', [gone.id])).toEqual([]);
+      expect(await db.query('SELECT 1 FROM users WHERE id = $1', [owner.id])).toHaveLength(1);
+    });
+
+    it('pages through conversations touched within one millisecond without skipping any', async () => {
+      const owner: Owner = { id: 'key:same-millisecond', kind: 'api-key' };
+      const ids: string[] = [];
+      for (let i = 1; i <= 3; i++) {
+        const { conversationId } = await store.appendTurn(owner, turn(`Question ${i}`));
+        await db.query('UPDATE conversations SET updated_at = $2::timestamptz WHERE id = $1', [
+          conversationId,
+          `2026-01-01T00:00:00.12300${i}Z`,
+        ]);
+        ids.push(conversationId);
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list(owner, { limit: 1, cursor });
+        seen.push(...page.conversations.map((c) => c.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
     });
 
     it('titles a conversation by its first question, on one line and cut at a word', () => {

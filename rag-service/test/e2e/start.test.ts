@@ -79,6 +79,8 @@ describe('the start command (tsx src/main.ts)', () => {
       const answer = await ask(port, 'How do I reindex the knowledge base?');
       expect(answer.status).toBe(200);
       expect(answer.body.sources.filter((s) => s.cited).length).toBeGreaterThan(0);
+      // History is on by default, on the embedded PostgreSQL under DATA_DIR: the answer was kept.
+      expect(answer.body.messageId).toEqual(expect.any(String));
       first.child.kill('SIGTERM');
       const [code] = await once(first.child, 'exit');
       expect(code).toBe(0);

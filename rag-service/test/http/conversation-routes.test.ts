@@ -5,6 +5,8 @@ import { startTestService, type TestService } from '../helpers/service.js';
 
 const ALICE = 'alice-key-conversation-routes';
 const BOB = 'bob-key-conversation-routes';
+/** The list test's own caller: its expectations hold whatever the other tests created. */
+const CAROL = 'carol-key-conversation-routes';
 
 /**
  * The conversation API of the contract through HTTP, on a real PostgreSQL server: list (newest first, by
@@ -24,12 +26,17 @@ describe('the conversation routes', () => {
   });
   const alice = as(ALICE);
   const bob = as(BOB);
+  const carol = as(CAROL);
   const newConversation = async (who: ReturnType<typeof as>, message: string) =>
     ChatResponse.parse((await who.ask({ message }).expect(200)).body);
 
   beforeAll(async () => {
     database = await freshPostgres();
-    t = await startTestService({ API_KEYS: `${ALICE},${BOB}`, HISTORY: 'on', DATABASE_URL: database.url });
+    t = await startTestService({
+      API_KEYS: `${ALICE},${BOB},${CAROL}`,
+      HISTORY: 'on',
+      DATABASE_URL: database.url,
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -37,13 +44,13 @@ describe('the conversation routes', () => {
   });
 
   it('lists only the caller’s conversations, most recently active first, page by page', async () => {
-    const first = await newConversation(alice, 'How do I reindex the knowledge base?');
-    const second = await newConversation(alice, 'Where do uploads go?');
+    const first = await newConversation(carol, 'How do I reindex the knowledge base?');
+    const second = await newConversation(carol, 'Where do uploads go?');
     await newConversation(bob, 'Bob asks about the VPN');
     // Continuing the first makes it the most recently active.
-    await alice.ask({ message: 'And for one space?', conversationId: first.conversationId }).expect(200);
+    await carol.ask({ message: 'And for one space?', conversationId: first.conversationId }).expect(200);
 
-    const page1 = ConversationList.parse((await alice.list('?limit=1').expect(200)).body);
+    const page1 = ConversationList.parse((await carol.list('?limit=1').expect(200)).body);
     expect(page1.conversations.map((c) => c.id)).toEqual([first.conversationId]);
     expect(page1.conversations[0]).toMatchObject({
       title: 'How do I reindex the knowledge base?',
@@ -51,11 +58,11 @@ describe('the conversation routes', () => {
     });
     expect(page1.nextCursor).toEqual(expect.any(String));
     const page2 = ConversationList.parse(
-      (await alice.list(`?limit=1&cursor=${encodeURIComponent(page1.nextCursor!)}`).expect(200)).body,
+      (await carol.list(`?limit=1&cursor=${encodeURIComponent(page1.nextCursor!)}`).expect(200)).body,
     );
     expect(page2.conversations.map((c) => c.id)).toEqual([second.conversationId]);
 
-    const all = ConversationList.parse((await alice.list().expect(200)).body);
+    const all = ConversationList.parse((await carol.list().expect(200)).body);
     expect(all.conversations.map((c) => c.title)).not.toContain('Bob asks about the VPN');
     expect(all.nextCursor).toBeNull();
   });
@@ -91,6 +98,11 @@ describe('the conversation routes', () => {
     expect(down).toMatchObject({ rating: 'down', reason: 'outdated', comment: 'The folder moved.' });
     const stored = Conversation.parse((await alice.get(turn.conversationId).expect(200)).body);
     expect(stored.messages[1]!.feedback).toMatchObject({ rating: 'down', reason: 'outdated' });
+    // The longest comment the contract allows is taken.
+    const longest = Feedback.parse(
+      (await alice.rate(turn.messageId!, { rating: 'down', comment: 'x'.repeat(1000) }).expect(200)).body,
+    );
+    expect(longest.comment).toHaveLength(1000);
   });
 
   it("answers another caller's conversation and answer with 404 on read, delete and feedback", async () => {

@@ -116,8 +116,11 @@ describe('conversations kept across turns and restarts', () => {
     const mine = ChatResponse.parse(
       (await ask(ALICE_KEY, { message: 'Where is the on-call rota?' }).expect(200)).body,
     );
+    model.requests.length = 0;
     const theirs = await ask(BOB_KEY, { message: 'Tell me more', conversationId: mine.conversationId });
     expect(theirs.status).toBe(404);
+    // Nothing of Alice's conversation reached the model for Bob.
+    expect(prompts()).not.toContain('on-call rota');
     expect(ErrorBody.parse(theirs.body).error.code).toBe('not_found');
   });
 

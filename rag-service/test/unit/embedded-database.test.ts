@@ -60,6 +60,18 @@ describe('the embedded PostgreSQL server', () => {
     await expect(EmbeddedDatabase.open(dir)).rejects.toThrow(/postgres/);
   });
 
+  it('as root, refuses a folder its postgres account cannot reach, saying how to fix it', async () => {
+    // A folder made by mkdtemp is 0700: as root the server's own account cannot pass through it.
+    const dir = path.join(tmp.dir, 'data', 'postgres');
+    if (process.getuid?.() === 0) {
+      await expect(EmbeddedDatabase.open(dir)).rejects.toThrow(/postgres account cannot reach .*chmod o\+x/);
+    } else {
+      // Not root: the server runs as this user, who can reach its own folder.
+      const db = await EmbeddedDatabase.open(dir);
+      await db.close();
+    }
+  });
+
   it('that cannot start leaves the service answering, saying history is not kept', async () => {
     // A service over a data folder where the embedded server cannot make its cluster.
     const blocked = await tempDir('kb-blocked-');

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { emptyProgress, type JobProgress } from '@kb/contracts';
+import { emptyProgress, type Job, type JobProgress } from '@kb/contracts';
 import { AppError } from '../../src/errors.js';
 import { migrate } from '../../src/db/migrations.js';
 import { PostgresDatabase } from '../../src/db/postgres.js';
@@ -216,6 +217,33 @@ describe('JobRegistry on PostgreSQL, two replicas', () => {
     ).resolves.toBeDefined();
   });
 
+  it('fails a job left running by a replica that died (nobody holds the lock), and runs another', async () => {
+    const a = await replica(gatedRunner().runner);
+    const id = randomUUID();
+    const orphan: Job = {
+      id,
+      source: 'files',
+      state: 'running',
+      full: false,
+      spaceKeys: [],
+      progress: emptyProgress(),
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      error: null,
+    };
+    // What a replica killed mid-job leaves: a row still running, and no session holding the job lock.
+    await a.db.query(`INSERT INTO jobs (id, state, record) VALUES ($1, 'running', $2::jsonb)`, [
+      id,
+      JSON.stringify(orphan),
+    ]);
+    expect(await a.jobs.get(id)).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/interrupted/),
+    });
+    expect((await a.jobs.list()).find((j) => j.id === id)?.state).toBe('failed');
+    await expect(a.jobs.start({ source: 'files' })).resolves.toMatchObject({ state: 'running' });
+  });
+
   it('stops a job whose lock connection broke, and lets another replica run it again', async () => {
     const a = await replica(gatedRunner().runner);
     const b = await replica(gatedRunner().runner);
@@ -223,8 +251,12 @@ describe('JobRegistry on PostgreSQL, two replicas', () => {
     // The connection holding A's job lock is ended (its server restarted, or the network dropped it).
     const admin = new PostgresDatabase(database.url);
     dbs.push(admin);
+    // Only this database's job lock: other suites' servers on the same PostgreSQL are left alone.
     const ended = await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objid = $1 AND pid <> pg_backend_pid()
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [0x6b62_0002],
     );
     expect(ended).toHaveLength(1);
     // A stops rather than run on without the lock (a second sync could start beside it).
