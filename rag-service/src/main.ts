@@ -28,10 +28,16 @@ async function main(): Promise<void> {
   });
   const service = await createService(config, log);
   const server = createHttpServer(service.app, config.http).listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    // The port is taken (or refused): stop what the service started, the embedded database included.
+    await service.close().catch(() => undefined);
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(

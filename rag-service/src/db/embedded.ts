@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
 import { PostgresDatabase } from './postgres.js';
@@ -116,10 +116,19 @@ class Cluster {
       () => false,
     );
     if (!running) return undefined;
-    // postmaster.pid, line 4: the port the server listens on.
-    const lines = (await readFile(path.join(this.dir, 'postmaster.pid'), 'utf8')).split('\n');
+    // postmaster.pid: line 1 the server's process, line 4 the port it listens on.
+    const pidFile = path.join(this.dir, 'postmaster.pid');
+    const lines = (await readFile(pidFile, 'utf8')).split('\n');
     const port = Number(lines[3]);
-    return Number.isInteger(port) && port > 0 ? port : undefined;
+    if (Number.isInteger(port) && port > 0 && (await accepts(port))) return port;
+    // pg_ctl only asked whether that process lives. A file left by a killed server whose number another
+    // process now has would block every start: it goes, unless the process really is this cluster's.
+    const command = await readFile(`/proc/${lines[0] ?? ''}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes(this.dir)) {
+      throw new Error(`the embedded server of ${this.dir} runs but does not answer on port ${String(port)}`);
+    }
+    await rm(pidFile, { force: true });
+    return undefined;
   }
 
   async stop(): Promise<void> {
@@ -188,6 +197,20 @@ async function secretIn(file: string): Promise<string> {
     await writeFile(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;
   }
+}
+
+/** Whether something accepts connections on a loopback port (within a second). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 /** A loopback port nothing listens on now (the OS picks it). */

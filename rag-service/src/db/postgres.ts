@@ -27,7 +27,11 @@ const UNAVAILABLE = /^(08|53|57P)/;
 function translate(err: unknown, location: string): unknown {
   const code = (err as { code?: string }).code;
   const network = code && /^E[A-Z]+$/.test(code); // ECONNREFUSED, ETIMEDOUT, …
-  if (network || (code && UNAVAILABLE.test(code)) || /timeout|terminated|Connection/i.test(String(err))) {
+  if (
+    network ||
+    (code && UNAVAILABLE.test(code)) ||
+    /timeout|timed out|terminated|Connection/i.test(String(err))
+  ) {
     // The driver's message can name the user; only the location is said.
     return new DatabaseUnavailableError(
       `the database at ${location} is unavailable (${code ?? 'no answer'})`,
@@ -49,9 +53,13 @@ export class PostgresDatabase implements Database {
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       statement_timeout: STATEMENT_TIMEOUT_MS,
+      // The server enforces statement_timeout only on what reaches it: a server that stopped answering
+      // (a partition, a failover) is given up on by the client, a second later.
+      query_timeout: STATEMENT_TIMEOUT_MS + 1_000,
       idleTimeoutMillis: 30_000,
       // A connection held for a lock must notice a server (or network) that went away.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     // An idle client that loses its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);

@@ -75,6 +75,17 @@ const INSERT_TURN = `
     ) AS v (id, step, role, content, sources, model, timings, usage, answered)`;
 
 const TITLE_CHARS = 80;
+/** Conversations deleted per statement by retention. */
+const RETENTION_BATCH = 1000;
+
+/**
+ * Text PostgreSQL can store: it refuses NUL (U+0000) in text and jsonb, which a client may send and a
+ * document may hold. Dropped rather than refused: the rest of the text is what the reader wrote.
+ */
+const storable = (text: string): string => text.replaceAll('\u0000', '');
+/** JSON for a jsonb column, without NUL in any string (jsonb refuses its escape too). */
+const storableJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v));
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -97,6 +108,16 @@ function encodeCursor(updatedAt: string, id: string): string {
 function decodeCursor(cursor: string): { updatedAt: string; id: string } | undefined {
   const [updatedAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (rest.length || !updatedAt || !id || !UUID.test(id) || !CURSOR_TIME.test(updatedAt)) return undefined;
+  // The shape is not enough: 2024-02-30 or hour 99 would reach PostgreSQL and fail there.
+  const seconds = `${updatedAt.slice(0, 19)}Z`;
+  const time = Date.parse(seconds);
+  if (
+    Number.isNaN(time) ||
+    time < 0 ||
+    new Date(time).toISOString().slice(0, 19) !== updatedAt.slice(0, 19)
+  ) {
+    return undefined;
+  }
   return { updatedAt, id };
 }
 
@@ -131,10 +152,10 @@ export class ConversationStore {
       id,
       seq,
       randomUUID(),
-      turn.question,
+      storable(turn.question),
       messageId,
-      answer.content,
-      JSON.stringify(answer.sources),
+      storable(answer.content),
+      storableJson(answer.sources),
       answer.model ?? null,
       answer.timings ? JSON.stringify(answer.timings) : null,
       answer.usage ? JSON.stringify(answer.usage) : null,
@@ -146,7 +167,7 @@ export class ConversationStore {
         `WITH ${UPSERT_USER}, c AS (
            INSERT INTO conversations (id, user_id, title, product) SELECT $3, u.id, $14, $15 FROM u RETURNING id
          ) ${INSERT_TURN}`,
-        [...params(id, 0), titleOf(turn.question), turn.product ?? null],
+        [...params(id, 0), titleOf(storable(turn.question)), turn.product ?? null],
       );
       return { conversationId: id, messageId };
     }
@@ -305,24 +326,37 @@ export class ConversationStore {
         owner.id,
         feedback.rating,
         feedback.reason ?? null,
-        feedback.comment ?? null,
+        feedback.comment === undefined ? null : storable(feedback.comment),
       ],
     );
     if (!row) throw new ConversationNotFoundError(`no answer ${messageId}`);
     return { rating: row.rating, reason: row.reason, comment: row.comment, updatedAt: iso(row.updated_at) };
   }
 
-  /** Deletes conversations untouched since `before` (retention); returns how many. */
+  /**
+   * Deletes conversations untouched since `before` (retention), a batch at a time so a large backlog
+   * never runs into the statement timeout; returns how many.
+   */
   async deleteUntouchedSince(before: Date): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      'DELETE FROM conversations WHERE updated_at < $1 RETURNING id',
+    let deleted = 0;
+    for (;;) {
+      const rows = await this.db.query<{ id: string }>(
+        `DELETE FROM conversations WHERE id IN (
+           SELECT id FROM conversations WHERE updated_at < $1 LIMIT ${RETENTION_BATCH}
+         ) RETURNING id`,
+        [before],
+      );
+      deleted += rows.length;
+      if (rows.length < RETENTION_BATCH) break;
+    }
+    // A user with nothing left is forgotten too. Only one not seen since the cutoff: a user asking right
+    // now has just touched their row, and the turn they are writing must not go with it.
+    await this.db.query(
+      `DELETE FROM users u WHERE u.last_seen_at < $1
+          AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = u.id)`,
       [before],
     );
-    // A user with nothing left is forgotten too: the table holds no one who has no conversations.
-    await this.db.query(
-      'DELETE FROM users u WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = u.id)',
-    );
-    return rows.length;
+    return deleted;
   }
 
   private async mustOwn(owner: Owner, conversationId: string): Promise<void> {

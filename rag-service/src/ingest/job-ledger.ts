@@ -17,6 +17,11 @@ export interface JobLease {
   release(): Promise<void>;
   /** Aborted if the right is lost while the job runs (the connection holding a shared lock broke). */
   readonly lost?: AbortSignal;
+  /**
+   * Whether the right still holds, asked on every heartbeat: a connection can be cut without a word (a
+   * partition, a failover), and only asking over it finds out.
+   */
+  held?(): Promise<boolean>;
 }
 
 export type Claim =
@@ -37,8 +42,11 @@ export interface JobLedger {
    * replicas fire it.
    */
   claim(job: Job, slot?: string): Promise<Claim>;
-  /** Writes the job's current record (progress, state, outcome). */
-  save(job: Job): Promise<void>;
+  /**
+   * Writes the job's current record (progress, state, outcome); false when the job is no longer this
+   * runner's to write (another replica failed it as orphaned).
+   */
+  save(job: Job): Promise<boolean>;
   get(id: string): Promise<Job | undefined>;
   /** The newest JOBS_LISTED jobs, newest first. */
   list(): Promise<Job[]>;
@@ -87,10 +95,10 @@ export class FileJobLedger implements JobLedger {
     if (running) return Promise.resolve({ ok: false, reason: 'running', running });
     this.jobs.unshift(job);
     this.jobs.splice(JOBS_LISTED);
-    return this.save(job).then(() => ({ ok: true, lease: { release: () => Promise.resolve() } }));
+    return this.save(job).then(() => ({ ok: true as const, lease: { release: () => Promise.resolve() } }));
   }
 
-  save(job: Job): Promise<void> {
+  save(job: Job): Promise<boolean> {
     const at = this.jobs.findIndex((j) => j.id === job.id);
     if (at >= 0) this.jobs[at] = job;
     const snapshot = JSON.stringify(this.jobs, null, 1);
@@ -102,7 +110,7 @@ export class FileJobLedger implements JobLedger {
       .catch((err: unknown) =>
         this.log.error({ err: (err as Error).message }, 'could not save the job history'),
       );
-    return this.saving;
+    return this.saving.then(() => true);
   }
 
   get(id: string): Promise<Job | undefined> {

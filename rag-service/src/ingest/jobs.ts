@@ -173,31 +173,44 @@ export class JobRegistry {
   }
 
   private async run(job: Job, runner: JobRunner, controller: AbortController, lease: JobLease): Promise<Job> {
+    // Without its lock another replica may start a sync beside this one: this one stops and says why.
+    const stopLost = (why: string) => {
+      if (!controller.signal.aborted) controller.abort(new LockLostError(`${why}; run it again`));
+    };
     let saving: Promise<void> = Promise.resolve();
     // Writes are queued, so the last one written is the last one made.
     const save = () => {
       const snapshot = structuredClone(job);
       saving = saving
         .then(() => this.ledger.save(snapshot))
-        .catch((err: unknown) =>
-          this.log.warn({ jobId: job.id, err: (err as Error).message }, 'could not record job progress'),
+        .then(
+          (mine) => {
+            if (!mine) stopLost('another replica marked this job failed (its lock looked free)');
+          },
+          (err: unknown) =>
+            this.log.warn({ jobId: job.id, err: (err as Error).message }, 'could not record job progress'),
         );
       return saving;
     };
-    // Without its lock another replica may start a sync beside this one: this one stops and says why.
-    const lockLost = () =>
-      controller.abort(new LockLostError('the database connection holding the job lock broke; run it again'));
+    const lockLost = () => stopLost('the database connection holding the job lock broke');
     lease.lost?.addEventListener('abort', lockLost, { once: true });
     let changed = false;
+    let checking = false;
     const heartbeat = setInterval(() => {
       if (changed) void save();
       changed = false;
-      if (this.ledger.shared) {
-        void this.ledger.cancelRequested(job.id).then(
+      if (!this.ledger.shared || checking) return;
+      checking = true;
+      void Promise.all([
+        this.ledger.cancelRequested(job.id).then(
           (asked) => asked && controller.abort(new Error('cancelled')),
           () => undefined,
-        );
-      }
+        ),
+        lease.held?.().then(
+          (held) => held || stopLost('the job lock is no longer held'),
+          () => stopLost('the connection holding the job lock does not answer'),
+        ),
+      ]).finally(() => (checking = false));
     }, HEARTBEAT_MS);
     try {
       const report = await runner({

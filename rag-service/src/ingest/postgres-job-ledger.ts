@@ -49,6 +49,14 @@ export class PostgresJobLedger implements JobLedger {
         ok: true,
         lease: {
           lost: session.lost,
+          held: async () =>
+            (
+              await session.query(
+                `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted
+                    AND pid = pg_backend_pid()`,
+                [JOB_LOCK],
+              )
+            ).length > 0,
           release: async () => {
             // A connection that broke has lost the lock already; either way it is not reused.
             const unlocked = await session.query('SELECT pg_advisory_unlock($1)', [JOB_LOCK]).then(
@@ -66,12 +74,14 @@ export class PostgresJobLedger implements JobLedger {
     }
   }
 
-  async save(job: Job): Promise<void> {
-    await this.db.query('UPDATE jobs SET state = $2, record = $3::jsonb WHERE id = $1', [
-      job.id,
-      job.state,
-      JSON.stringify(job),
-    ]);
+  async save(job: Job): Promise<boolean> {
+    // Only while it runs: a row another replica failed as orphaned is not brought back to life.
+    const rows = await this.db.query(
+      `UPDATE jobs SET state = $2, record = $3::jsonb WHERE id = $1 AND state IN ('queued', 'running')
+       RETURNING id`,
+      [job.id, job.state, JSON.stringify(job)],
+    );
+    return rows.length > 0;
   }
 
   async get(id: string): Promise<Job | undefined> {

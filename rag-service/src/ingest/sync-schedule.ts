@@ -5,11 +5,12 @@ import type { Logger } from 'pino';
 /**
  * The scheduled time of the tick that fires at `now`, the same string on every replica whatever its
  * timer's jitter: the latest pattern time not after now (half a second of slack for a timer that fires
- * early). A tick fires within a few seconds of its time, and pattern times are at least a second apart.
+ * early). Pattern times are at least a second apart; a tick fires well within an hour of its time.
  */
 export function scheduleSlot(pattern: string, now = Date.now()): string {
   const cron = new Cron(pattern, { paused: true });
-  let due = cron.nextRun(new Date(now - 10_000));
+  // From an hour back: a tick delayed by a blocked event loop still finds its own time, not the next one.
+  let due = cron.nextRun(new Date(now - 3_600_000));
   for (let next = due && cron.nextRun(due); next && next.getTime() <= now + 500; next = cron.nextRun(next)) {
     due = next;
   }

@@ -175,13 +175,19 @@ export function conversationStoreConformance(name: string, harness: () => Databa
       expect((await store.get(owner, fresh.conversationId)).messages).toHaveLength(2);
       // A caller left with no conversation is forgotten too; one who still has some stays.
       const gone: Owner = { id: 'key:retention-only', kind: 'api-key' };
-      const only = await store.appendTurn(gone, turn('Only old'));
-      await db.query("UPDATE conversations SET updated_at = now() - interval '100 days' WHERE id = $1", [
-        only.conversationId,
-      ]);
-      expect(await store.deleteUntouchedSince(cutoff)).toBe(1);
+      const justAsking: Owner = { id: 'key:asking-right-now', kind: 'api-key' };
+      for (const who of [gone, justAsking]) {
+        const only = await store.appendTurn(who, turn('Only old'));
+        await db.query("UPDATE conversations SET updated_at = now() - interval '100 days' WHERE id = $1", [
+          only.conversationId,
+        ]);
+      }
+      await db.query("UPDATE users SET last_seen_at = now() - interval '100 days' WHERE id = $1", [gone.id]);
+      expect(await store.deleteUntouchedSince(cutoff)).toBe(2);
       expect(await db.query('SELECT 1 FROM users WHERE id = $1', [gone.id])).toEqual([]);
       expect(await db.query('SELECT 1 FROM users WHERE id = $1', [owner.id])).toHaveLength(1);
+      // Seen since the cutoff: their turn may be being written now, and must not be cascaded away.
+      expect(await db.query('SELECT 1 FROM users WHERE id = $1', [justAsking.id])).toHaveLength(1);
     });
 
     it('pages through conversations touched within one millisecond without skipping any', async () => {
@@ -203,6 +209,28 @@ export function conversationStoreConformance(name: string, harness: () => Databa
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       expect(seen).toEqual([...ids].reverse());
+    });
+
+    it('keeps text as sent without the NUL character PostgreSQL cannot store', async () => {
+      const owner: Owner = { id: 'key:nul', kind: 'api-key' };
+      const kept = await store.appendTurn(owner, {
+        question: 'token\u0000rotate',
+        answer: {
+          content: 'An\u0000answer',
+          sources: [{ title: 'A\u0000title', snippet: 'text with a literal \\u0000 escape' }],
+          answered: true,
+        },
+      });
+      const stored = await store.get(owner, kept.conversationId);
+      expect(stored.messages.map((m) => m.content)).toEqual(['tokenrotate', 'Ananswer']);
+      expect(stored.messages[1]!.sources).toEqual([
+        { title: 'Atitle', snippet: 'text with a literal \\u0000 escape' },
+      ]);
+      const feedback = await store.setFeedback(owner, kept.messageId, {
+        rating: 'down',
+        comment: 'bad\u0000x',
+      });
+      expect(feedback.comment).toBe('badx');
     });
 
     it('titles a conversation by its first question, on one line and cut at a word', () => {

@@ -43,6 +43,17 @@ export class TcpOutage {
     this.server = server;
   }
 
+  /**
+   * Stops relaying without closing anything: both ends keep their connections and hear nothing more
+   * (a network partition, or a server that stopped answering). New connections are still taken.
+   */
+  freeze(): void {
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
   async down(): Promise<void> {
     const server = this.server;
     this.server = undefined;

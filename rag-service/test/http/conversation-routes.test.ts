@@ -134,6 +134,15 @@ describe('the conversation routes', () => {
     ['?limit=101', 'limit'],
     ['?limit=ten', 'limit'],
     ['?cursor=forged', 'cursor'],
+    // The right shape, an impossible date: refused here, not by PostgreSQL.
+    [
+      `?cursor=${Buffer.from('2024-02-30T00:00:00.000000Z|00000000-0000-4000-8000-000000000000').toString('base64url')}`,
+      'cursor',
+    ],
+    [
+      `?cursor=${Buffer.from('2024-99-99T99:99:99.000000Z|00000000-0000-4000-8000-000000000000').toString('base64url')}`,
+      'cursor',
+    ],
   ])('refuses the list query %s with a 400 naming it', async (query, named) => {
     const res = await alice.list(query);
     expect(res.status).toBe(400);

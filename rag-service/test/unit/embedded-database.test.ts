@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ChatResponse, Readiness } from '@kb/contracts';
 import request from 'supertest';
@@ -8,6 +9,15 @@ import { EmbeddedDatabase } from '../../src/db/embedded.js';
 import { PostgresDatabase } from '../../src/db/postgres.js';
 import { startTestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The embedded default's own server: started, stopped, found again after a crash, and failing plainly. */
 describe('the embedded PostgreSQL server', () => {
@@ -51,6 +61,34 @@ describe('the embedded PostgreSQL server', () => {
       await next.close();
     }
     expect(existsSync(path.join(dir, 'postmaster.pid'))).toBe(false);
+  });
+
+  it('starts over a postmaster.pid whose process number another process now has', async () => {
+    const dir = path.join(tmp.dir, 'postgres');
+    await chmod(tmp.dir, 0o711);
+    const crashed = await EmbeddedDatabase.open(dir);
+    await PostgresDatabase.prototype.close.call(crashed);
+    const pidFile = path.join(dir, 'postmaster.pid');
+    const lines = (await readFile(pidFile, 'utf8')).split('\n');
+    // The server is killed too: its postmaster.pid stays behind.
+    const postmaster = Number(lines[0]);
+    process.kill(postmaster, 'SIGKILL');
+    while (isAlive(postmaster)) await new Promise((r) => setTimeout(r, 50));
+    // Its number now belongs to another process of the server's account.
+    const owner = await stat(dir);
+    const impostor = spawn('sleep', ['60'], { uid: owner.uid, gid: owner.gid, stdio: 'ignore' });
+    try {
+      lines[0] = String(impostor.pid);
+      await writeFile(pidFile, lines.join('\n'));
+      const next = await EmbeddedDatabase.open(dir);
+      try {
+        expect(await next.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      } finally {
+        await next.close();
+      }
+    } finally {
+      impostor.kill();
+    }
   });
 
   it('fails at once, naming the folder, where the cluster cannot be made', async () => {

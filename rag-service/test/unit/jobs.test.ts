@@ -9,7 +9,8 @@ import { FileJobLedger, type JobLedger } from '../../src/ingest/job-ledger.js';
 import { JobRegistry, type JobRunner } from '../../src/ingest/jobs.js';
 import { PostgresJobLedger } from '../../src/ingest/postgres-job-ledger.js';
 import { createLogger } from '../../src/logging.js';
-import { freshPostgres } from '../helpers/postgres.js';
+import { freshPostgres, TEST_SERVER_URL } from '../helpers/postgres.js';
+import { TcpOutage } from '../helpers/tcp-outage.js';
 import { tempDir } from '../helpers/temp.js';
 
 const log = createLogger('silent');
@@ -242,6 +243,27 @@ describe('JobRegistry on PostgreSQL, two replicas', () => {
     });
     expect((await a.jobs.list()).find((j) => j.id === id)?.state).toBe('failed');
     await expect(a.jobs.start({ source: 'files' })).resolves.toMatchObject({ state: 'running' });
+  });
+
+  it('stops a job whose lock connection stops answering (a partition), rather than run unlocked', async () => {
+    const server = new URL(TEST_SERVER_URL);
+    const outage = new TcpOutage(server.hostname, Number(server.port || 5432));
+    await outage.up();
+    const db = new PostgresDatabase(outage.relay(database.url));
+    try {
+      await migrate(db);
+      const a = new JobRegistry(new PostgresJobLedger(db), { files: gatedRunner().runner }, log);
+      registries.push(a);
+      const job = await a.start({ source: 'files' });
+      outage.freeze();
+      expect(await a.whenFinished(job.id)).toMatchObject({
+        state: 'failed',
+        error: expect.stringMatching(/lock does not answer/),
+      });
+    } finally {
+      await outage.down();
+      await db.close();
+    }
   });
 
   it('stops a job whose lock connection broke, and lets another replica run it again', async () => {

@@ -47,6 +47,16 @@ describe('RetentionSchedule', () => {
     expect(await remaining()).toEqual(['Eighty-nine days old']);
   });
 
+  it('deletes a backlog larger than one batch', async () => {
+    await aged('Seed', 1); // the caller's row
+    await db.query(
+      `INSERT INTO conversations (id, user_id, title, updated_at)
+       SELECT gen_random_uuid(), 'local', 'Backlog', now() - interval '200 days' FROM generate_series(1, 2500)`,
+    );
+    expect(await new RetentionSchedule(store, 90, log).sweep()).toBe(2500);
+    expect(await remaining()).toEqual(['Seed']);
+  });
+
   it('keeps everything with 0 days', async () => {
     await aged('Ten years old', 3650);
     const schedule = new RetentionSchedule(store, 0, log);

@@ -22,3 +22,11 @@ describe('scheduleSlot', () => {
     expect(scheduleSlot(pattern, at('2026-12-06T21:15:02.250Z'))).toBe(`${pattern}@2026-12-06T21:15:00.000Z`);
   });
 });
+
+describe('scheduleSlot for a late tick', () => {
+  it('keeps the tick’s own time when its timer fires long after it (a blocked event loop)', () => {
+    const pattern = '0 * * * *';
+    expect(scheduleSlot(pattern, at('2026-12-06T10:00:10.500Z'))).toBe(`${pattern}@2026-12-06T10:00:00.000Z`);
+    expect(scheduleSlot(pattern, at('2026-12-06T10:12:00.000Z'))).toBe(`${pattern}@2026-12-06T10:00:00.000Z`);
+  });
+});
