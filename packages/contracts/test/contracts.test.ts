@@ -1,8 +1,11 @@
 import {
   ChatRequest,
   ChatResponse,
+  Conversation,
+  ConversationList,
   ERROR_STATUS,
   ErrorBody,
+  FeedbackRequest,
   HISTORY_MAX_TURNS,
   Job,
   MESSAGE_MAX_CHARS,
@@ -76,9 +79,67 @@ describe('responses', () => {
         },
       ],
       conversationId: 'c',
+      messageId: 'm',
       model: { llm: 'openai:gpt-4o-mini', embeddings: 'openai:text-embedding-3-small' },
     };
     expect(ChatResponse.parse(example)).toEqual(example);
+    // Without history the answer is not stored: nothing to rate, but the field is there.
+    expect(ChatResponse.parse({ ...example, messageId: null }).messageId).toBeNull();
+    const { messageId: _omitted, ...withoutField } = example;
+    expect(ChatResponse.safeParse(withoutField).success).toBe(false);
+  });
+
+  it('parses the contract conversation list, conversation and feedback examples', () => {
+    const list = {
+      conversations: [
+        {
+          id: 'c',
+          title: 'How do I rotate the API token?',
+          product: 'confluence',
+          createdAt: '2026-12-06T10:00:00.000Z',
+          updatedAt: '2026-12-06T10:05:00.000Z',
+          messageCount: 4,
+        },
+      ],
+      nextCursor: null,
+    };
+    expect(ConversationList.parse(list)).toEqual(list);
+    const feedback = {
+      rating: 'down',
+      reason: 'outdated',
+      comment: 'moved',
+      updatedAt: '2026-12-06T10:06:00.000Z',
+    };
+    const conversation = {
+      id: 'c',
+      title: 'How do I rotate the API token?',
+      product: null,
+      createdAt: '2026-12-06T10:00:00.000Z',
+      updatedAt: '2026-12-06T10:05:00.000Z',
+      messages: [
+        {
+          id: 'q',
+          role: 'user',
+          content: 'How do I rotate the API token?',
+          sources: [],
+          createdAt: '2026-12-06T10:00:00.000Z',
+          feedback: null,
+        },
+        {
+          id: 'a',
+          role: 'assistant',
+          content: 'Under Settings.',
+          sources: [],
+          createdAt: '2026-12-06T10:00:01.000Z',
+          feedback,
+        },
+      ],
+    };
+    expect(Conversation.parse(conversation)).toEqual(conversation);
+    expect(FeedbackRequest.parse({ rating: 'up' })).toEqual({ rating: 'up' });
+    expect(FeedbackRequest.safeParse({ rating: 'down', comment: 'x'.repeat(1001) }).success).toBe(false);
+    expect(FeedbackRequest.safeParse({ rating: 'down', reason: 'boring' }).success).toBe(false);
+    expect(FeedbackRequest.safeParse({ rating: 'up', extra: 1 }).success).toBe(false);
   });
 
   it('parses the contract job example', () => {
