@@ -112,9 +112,13 @@ describe('Confluence storage format → structured text, on every shared fixture
     const admonitions = text(
       convertStorage(readFileSync(path.join(STORAGE, 'mark/admonitions.storage.html'), 'utf8'), 'Page'),
     );
-    expect(admonitions).toContain('Warning: Warn\n- Warn bullet 1\n- Warn bullet 2');
+    // Labelled as Confluence Cloud shows them: a Warning macro is a red Error panel, a Note a yellow
+    // Warning panel, a Tip a green Success panel.
+    expect(admonitions).toContain('Error: Warn\n- Warn bullet 1\n- Warn bullet 2');
+    expect(admonitions).toContain('Warning: NOTES:');
     expect(admonitions).toContain('Info: Test');
-    expect(admonitions).toMatch(/Tip: TIP:/);
+    expect(admonitions).toMatch(/Success: TIP:/);
+    expect(admonitions).not.toMatch(/^(Note|Tip):/m);
     const panel = text(
       convertStorage(readFileSync(path.join(STORAGE, 'md2conf/panel.storage.xml'), 'utf8'), 'Page'),
     );

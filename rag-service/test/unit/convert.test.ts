@@ -137,3 +137,44 @@ describe('titleFromFileName', () => {
     expect(titleFromFileName('.md')).toBe('.md');
   });
 });
+
+describe('plain text: titles and sections', () => {
+  it('uses Markdown-style headings as sections, and the first as the title', () => {
+    const doc = convertPlainText(
+      '# Release checklist\n\nTag the build.\n\n## Rollback\nRevert the tag.\nPage the on-call.',
+      'master',
+    );
+    expect(doc).toEqual({
+      title: 'Release checklist',
+      blocks: [
+        { kind: 'heading', level: 1, text: 'Release checklist' },
+        { kind: 'text', text: 'Tag the build.' },
+        { kind: 'heading', level: 2, text: 'Rollback' },
+        { kind: 'text', text: 'Revert the tag.\nPage the on-call.' },
+      ],
+    });
+  });
+
+  it('reads underlined headings (=== and ---)', () => {
+    const doc = convertPlainText(
+      'Network setup\n=============\n\nOpen port 443.\n\nFirewall\n--------\nAllow the VPN range.',
+      'master',
+    );
+    expect(doc.title).toBe('Network setup');
+    expect(doc.blocks.filter((b) => b.kind === 'heading')).toEqual([
+      { kind: 'heading', level: 1, text: 'Network setup' },
+      { kind: 'heading', level: 2, text: 'Firewall' },
+    ]);
+  });
+
+  it('titles a file without headings by a first line that reads as one, else by its name', () => {
+    expect(convertPlainText('Printer troubleshooting\n\nTurn it off and on.', 'master').title).toBe(
+      'Printer troubleshooting',
+    );
+    // A sentence, a long line, or a first paragraph of several lines is text, not a title.
+    expect(convertPlainText('Turn it off and on.\n\nThen call us.', 'master').title).toBe('master');
+    expect(convertPlainText(`${'word '.repeat(20)}\n\nmore`, 'master').title).toBe('master');
+    expect(convertPlainText('one\nstill one\n\ntwo', 'master').title).toBe('master');
+    expect(convertPlainText('Only line', 'master').title).toBe('master');
+  });
+});

@@ -105,4 +105,59 @@ describe('the retriever', () => {
     setTimeout(() => controller.abort(new Error('asker left')), 20);
     await expect(retrieval).rejects.toThrow();
   });
+
+  /** A document of several chunks, each its own passage. */
+  const manyChunkDocument = (id: string, title: string, texts: string[]): DocumentWrite => ({
+    record: { id, source: 'files', title, url: `${id}.md`, hash: 'h', chunks: texts.length, indexedAt: '' },
+    chunks: texts.map((text, ordinal) => ({
+      id: `${id}#${ordinal}`,
+      docId: id,
+      ordinal,
+      source: 'files' as const,
+      title,
+      headingPath: [title, `Part ${ordinal}`],
+      url: `${id}.md`,
+      text,
+      vector: embedder.vector(`${title}\n${text}`),
+    })),
+  });
+
+  it('keeps out a passage that holds too little of the question, though the store ranks it', async () => {
+    const question = 'kubernetes helm chart autoscaling ingress container';
+    // Premise: the full-text search finds the deploy passage for one shared word.
+    const found = await store.search({ text: question, limit: 5 });
+    expect(found.map((h) => h.chunk.id)).toContain('d2#0');
+    const lexical = new Retriever(store, undefined);
+    expect((await lexical.retrieve({ query: question, call: call() })).passages).toEqual([]);
+    // Enough of the question (2 of its 4 terms) passes the gate.
+    const enough = await lexical.retrieve({ query: 'container image kubernetes helm', call: call() });
+    expect(enough.passages.map((p) => p.chunk.id)).toContain('d2#0');
+  });
+
+  it('takes at most two passages from one document while others match, and fills up from it when they do not', async () => {
+    await store.replaceDocuments([
+      manyChunkDocument(
+        'big',
+        'Token handbook',
+        Array.from(
+          { length: 6 },
+          (_, i) => `Rotate the API token, step ${i}: settings, tokens, rotate ${'token '.repeat(3)}.`,
+        ),
+      ),
+      oneChunkDocument(
+        'other',
+        'Token FAQ',
+        'Rotate a token when a colleague leaves; tokens rotate from settings.',
+      ),
+    ]);
+    const retriever = new Retriever(store, undefined);
+    const { passages } = await retriever.retrieve({ query: 'rotate api token settings', call: call() });
+    const docs = passages.map((p) => p.chunk.docId);
+    expect(passages).toHaveLength(5);
+    // The first five would all be the handbook's by score; the cap lets the others in ahead of its third.
+    expect(docs.slice(0, 4).filter((d) => d === 'big')).toHaveLength(2);
+    expect(docs).toEqual(expect.arrayContaining(['other', 'd0']));
+    // Too few other documents to fill five: the handbook's further passages fill the rest.
+    expect(docs.filter((d) => d === 'big').length).toBeGreaterThan(2);
+  });
 });

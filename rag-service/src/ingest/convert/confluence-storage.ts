@@ -34,16 +34,42 @@ const CODE_MACROS: Readonly<Record<string, string | undefined>> = {
   latex: 'latex',
   'mathjax-block-macro': 'latex',
 };
-/** Callout macros, labelled so a chunk still says it was a warning. */
+/**
+ * Callout macros, labelled as Confluence Cloud shows them to a reader (so a chunk still says it was a
+ * warning): the legacy macros render as the editor's panels — Note as a yellow Warning panel, Warning as
+ * a red Error panel, Tip as a green Success panel.
+ */
 const CALLOUTS: Readonly<Record<string, string>> = {
   info: 'Info',
-  note: 'Note',
-  warning: 'Warning',
-  tip: 'Tip',
+  note: 'Warning',
+  warning: 'Error',
+  tip: 'Success',
   panel: 'Panel',
   success: 'Success',
   error: 'Error',
 };
+/** The current editor's panels (`ac:adf-extension`, panel-type attribute), labelled as the reader sees them. */
+const ADF_PANELS: Readonly<Record<string, string>> = {
+  info: 'Info',
+  note: 'Note',
+  warning: 'Warning',
+  error: 'Error',
+  success: 'Success',
+  custom: 'Panel',
+};
+/** Macros that show an attachment (a file viewer or a link to it): kept as a named reference. */
+const ATTACHMENT_MACROS = new Set([
+  'view-file',
+  'viewfile',
+  'viewpdf',
+  'viewxls',
+  'viewdoc',
+  'viewppt',
+  'multimedia',
+  'widget',
+]);
+/** An image's alt text that is only its file name (what the editor fills in), not words a person wrote. */
+const FILE_NAME = /^[^/\\]+\.(png|jpe?g|gif|svg|webp|bmp|tiff?|heic|avif|ico)$/i;
 const BLOCK_CONTAINERS = new Set([
   'div',
   'section',
@@ -79,8 +105,46 @@ function rawText(node: ChildNode): string {
   return '';
 }
 
-/** What a link shows: its own body, else the page, blog post, attachment or person it points to. */
+/** Where the page being converted lives, so links to other pages and to attachments can carry a URL. */
+export interface StorageContext {
+  /** The site's wiki root, e.g. `https://x.atlassian.net/wiki`. */
+  wikiBase: string;
+  /** The page's space: a page link that names no space is to this one. */
+  spaceKey?: string;
+  /** The page's id: its attachments download from it. */
+  pageId?: string;
+}
+
+/**
+ * The context of the conversion under way. Conversion is synchronous and one page at a time, so a module
+ * variable set for its duration serves every helper without threading it through each one.
+ */
+let context: StorageContext | undefined;
+
+/** The URL of a page link, when the site is known: Confluence resolves `/display/<space>/<title>`. */
+function pageUrl(target: Element): string | undefined {
+  const title = target.attribs['ri:content-title'];
+  const space = target.attribs['ri:space-key'] ?? context?.spaceKey;
+  if (!context || !title || !space) return undefined;
+  return `${context.wikiBase}/display/${encodeURIComponent(space)}/${encodeURIComponent(title).replace(/%20/g, '+')}`;
+}
+
+/** The URL of one of this page's attachments, when the site and page are known. */
+function attachmentUrl(fileName: string): string | undefined {
+  if (!context?.pageId) return undefined;
+  return `${context.wikiBase}/download/attachments/${context.pageId}/${encodeURIComponent(fileName)}`;
+}
+
+/** What a link shows, with where it goes when that is known: `[text](url)`. */
 function linkText(link: Element): string {
+  const text = linkLabel(link);
+  const target = childTags(link).find((c) => c.name === 'ri:page' || c.name === 'ri:blog-post');
+  const url = target ? pageUrl(target) : undefined;
+  return url && text ? `[${text}](${url})` : text;
+}
+
+/** What a link shows: its own body, else the page, blog post, attachment or person it points to. */
+function linkLabel(link: Element): string {
   const body = childTags(link).find((c) => c.name === 'ac:plain-text-link-body' || c.name === 'ac:link-body');
   if (body) {
     const text = collapseWhitespace(children(body).map(inline).join(''));
@@ -97,8 +161,39 @@ function linkText(link: Element): string {
   return link.attribs['ac:anchor'] ?? '';
 }
 
+/**
+ * An image as text: the caption a person wrote, else its alt text unless that is only a file name (the
+ * editor fills alt with the screenshot's name), else the file's name.
+ */
+function imageLabel(image: Element): string {
+  const caption = childTags(image, 'ac:caption')[0];
+  const captionText = caption ? collapseWhitespace(caption.children.map(inline).join('')) : '';
+  const alt = collapseWhitespace(image.attribs['ac:alt'] ?? '');
+  const resource = childTags(image).find((c) => c.name.startsWith('ri:'));
+  const fileName = resource?.attribs['ri:filename'] ?? resource?.attribs['ri:value'] ?? '';
+  const label =
+    captionText || (alt && !FILE_NAME.test(alt) && alt !== fileName ? alt : '') || fileName || alt;
+  return label ? ` [image: ${label}] ` : '';
+}
+
+/** An attachment macro (view-file and the like) as a named reference to the file. */
+function attachmentReference(macro: Element): string {
+  const name = macro.attribs['ac:name'] ?? '';
+  if (!ATTACHMENT_MACROS.has(name)) return '';
+  const file =
+    childTags(macro, 'ac:parameter')
+      .flatMap((p) => childTags(p))
+      .find((c) => c.name === 'ri:attachment')?.attribs['ri:filename'] ??
+    parameter(macro, 'name') ??
+    parameter(macro, 'url');
+  if (!file) return '';
+  const url = /^https?:/i.test(file) ? file : attachmentUrl(file);
+  return url && url !== file ? `[attachment: ${file}](${url})` : `[attachment: ${file}]`;
+}
+
 function inlineMacro(macro: Element): string {
   const name = macro.attribs['ac:name'] ?? '';
+  if (ATTACHMENT_MACROS.has(name)) return attachmentReference(macro);
   if (name === 'status') return `[${parameter(macro, 'title') ?? parameter(macro, 'colour') ?? 'status'}]`;
   if (name === 'jira') return parameter(macro, 'key') ?? parameter(macro, 'jqlQuery') ?? '';
   if (DROPPED_MACROS.has(name)) return '';
@@ -118,16 +213,15 @@ function inline(node: ChildNode): string {
       return '\n';
     case 'ac:link':
       return linkText(node);
-    case 'ac:image': {
-      const caption = childTags(node, 'ac:caption')[0];
-      const label =
-        node.attribs['ac:alt'] ||
-        (caption && collapseWhitespace(caption.children.map(inline).join(''))) ||
-        childTags(node)[0]?.attribs['ri:filename'] ||
-        childTags(node)[0]?.attribs['ri:value'] ||
-        '';
-      return label ? ` [image: ${label}] ` : '';
+    case 'a': {
+      const label = collapseWhitespace(node.children.map(inline).join(''));
+      const href = node.attribs.href ?? '';
+      // A link keeps where it goes: the text alone would lose the URL a reader asks for.
+      if (!/^(https?:|mailto:)/i.test(href)) return label;
+      return label && label !== href ? `[${label}](${href})` : href;
     }
+    case 'ac:image':
+      return imageLabel(node);
     case 'time':
       return node.attribs.datetime ?? '';
     case 'ac:emoticon':
@@ -158,6 +252,29 @@ function blocksOf(nodes: ChildNode[]): Block[] {
 }
 
 const joined = (blocks: Block[], sep = '\n') => blocks.map((b) => b.text).join(sep);
+const isCode = (b: Block) => b.kind === 'text' && b.text.startsWith('```');
+
+/**
+ * A list item's or a table cell's content as lines: its text run together on one line, its code blocks
+ * verbatim on lines of their own (indentation and line breaks are the code's meaning), in their order.
+ */
+function flowed(blocks: Block[]): string[] {
+  const lines: string[] = [];
+  let text: Block[] = [];
+  const flushText = () => {
+    const line = collapseWhitespace(joined(text, ' '));
+    if (line || !lines.length) lines.push(line);
+    text = [];
+  };
+  for (const b of blocks) {
+    if (isCode(b)) {
+      flushText();
+      lines.push(b.text);
+    } else text.push(b);
+  }
+  if (text.length || !lines.length) flushText();
+  return lines;
+}
 
 function listBlock(list: Element, depth = 0): string {
   return childTags(list, 'li')
@@ -166,11 +283,12 @@ function listBlock(list: Element, depth = 0): string {
       const nested = childTags(li).filter(
         (c) => c.name === 'ul' || c.name === 'ol' || c.name === 'ac:task-list',
       );
-      const own = collapseWhitespace(
-        joined(blocksOf(li.children.filter((c) => !nested.includes(c as Element))), ' '),
+      const [first = '', ...rest] = flowed(
+        blocksOf(li.children.filter((c) => !nested.includes(c as Element))),
       );
       return [
-        `${'  '.repeat(depth)}${marker} ${own}`,
+        `${'  '.repeat(depth)}${marker} ${first}`,
+        ...rest,
         ...nested.map((n) => (n.name === 'ac:task-list' ? taskList(n, depth + 1) : listBlock(n, depth + 1))),
       ].join('\n');
     })
@@ -210,10 +328,25 @@ function tableBlock(table: Element): string {
   const first = rows[0];
   const headerRow = first && cells(first).length > 0 && cells(first).every((c) => c.name === 'th');
   const header = headerRow ? cells(first).map(text) : [];
-  return renderTable(
-    header,
-    (headerRow ? rows.slice(1) : rows).map((tr) => cells(tr).map(text)),
-  );
+  // Each row on its line; code in a cell follows its row, verbatim, rather than flattened into it.
+  return (headerRow ? rows.slice(1) : rows)
+    .map((tr) => {
+      const contents = cells(tr).map((cell) => blocksOf(cell.children));
+      const line = renderTable(header, [
+        contents.map((blocks) =>
+          collapseWhitespace(
+            joined(
+              blocks.filter((b) => !isCode(b)),
+              ' ',
+            ),
+          ),
+        ),
+      ]);
+      return [line.trimEnd(), ...contents.flatMap((blocks) => blocks.filter(isCode).map((b) => b.text))].join(
+        '\n',
+      );
+    })
+    .join('\n');
 }
 
 function macro(node: Element, out: BlockWriter): void {
@@ -247,13 +380,37 @@ function macro(node: Element, out: BlockWriter): void {
     out.block({ kind: 'text', text: `${parameter(node, 'title') || 'Details'}:\n${inner}` });
     return;
   }
-  if (name === 'status' || name === 'jira') {
+  if (name === 'status' || name === 'jira' || ATTACHMENT_MACROS.has(name)) {
     out.text(inlineMacro(node));
     return;
   }
   // Any other macro: keep what it shows (its body); its parameters are configuration, not content.
   if (body?.name === 'ac:rich-text-body') body.children.forEach((c) => walk(c, out));
   else if (inner) out.block({ kind: 'text', text: inner });
+}
+
+/**
+ * What the current editor stores as an ADF extension: a panel is the `ac:adf-node` with its panel type,
+ * rendered once with its label; anything else, the `ac:adf-fallback` copy Confluence keeps for readers
+ * that do not know the node. Never both: they are the same content twice.
+ */
+function adfExtension(extension: Element, out: BlockWriter): void {
+  const node = childTags(extension, 'ac:adf-node')[0];
+  if (node?.attribs.type === 'panel') {
+    const attribute = (key: string) => childTags(node, 'ac:adf-attribute').find((a) => a.attribs.key === key);
+    const type = attribute('panel-type');
+    const panelType = type ? collapseWhitespace(rawText(type)) : 'info';
+    const content = childTags(node, 'ac:adf-content')[0];
+    const inner = content ? joined(blocksOf(content.children)) : '';
+    out.block({ kind: 'text', text: `${ADF_PANELS[panelType] ?? 'Panel'}: ${inner}` });
+    return;
+  }
+  const fallback = childTags(extension, 'ac:adf-fallback')[0];
+  if (fallback) {
+    out.flush();
+    fallback.children.forEach((c) => walk(c, out));
+    out.flush();
+  }
 }
 
 function walk(node: ChildNode, out: BlockWriter): void {
@@ -293,6 +450,9 @@ function walk(node: ChildNode, out: BlockWriter): void {
     case 'ac:structured-macro':
       macro(node, out);
       return;
+    case 'ac:adf-extension':
+      adfExtension(node, out);
+      return;
     default:
       if (BLOCK_CONTAINERS.has(node.name)) {
         out.flush();
@@ -305,10 +465,12 @@ function walk(node: ChildNode, out: BlockWriter): void {
 /**
  * Confluence storage format (XHTML with `ac:` and `ri:` elements) to structured text: headings, paragraphs,
  * lists, tables with their headers, code with its language, callouts labelled, expand sections, status,
- * tasks, links, mentions, dates and Jira keys spelled out, layouts in reading order, navigation macros
- * dropped. Pure: the page title comes from the API, not from the body.
+ * tasks, links (with their URL: pages' when `where` names the site), mentions, dates and Jira keys spelled
+ * out, images by their caption, attachments by name, the current editor's panels once, code in lists and
+ * cells verbatim, layouts in reading order, navigation macros dropped. Pure: the page title comes from the
+ * API, not from the body.
  */
-export function convertStorage(storage: string, title: string): StructuredDocument {
+export function convertStorage(storage: string, title: string, where?: StorageContext): StructuredDocument {
   const dom = parseDocument(storage, {
     recognizeSelfClosing: true,
     recognizeCDATA: true,
@@ -316,7 +478,12 @@ export function convertStorage(storage: string, title: string): StructuredDocume
     lowerCaseAttributeNames: false,
   });
   const out = new BlockWriter();
-  dom.children.forEach((c) => walk(c, out));
+  context = where;
+  try {
+    dom.children.forEach((c) => walk(c, out));
+  } finally {
+    context = undefined;
+  }
   out.flush();
   return { title, blocks: out.blocks };
 }

@@ -1,5 +1,5 @@
 import type { StructuredDocument } from '../structured.js';
-import { convertStorage } from './confluence-storage.js';
+import { convertStorage, type StorageContext } from './confluence-storage.js';
 import { convertHtml } from './html.js';
 import { convertMarkdown } from './markdown.js';
 import { convertPlainText } from './plain-text.js';
@@ -12,12 +12,14 @@ export interface TextConversion {
   format: TextFormat;
   text: string;
   title: string;
+  /** Confluence only: the site and page, so page links and attachments get URLs. */
+  storageContext?: StorageContext;
 }
 
 /** The converter for each format; `title` is the fallback, except for Confluence, whose title is the page's. */
-export function convertText({ format, text, title }: TextConversion): StructuredDocument {
+export function convertText({ format, text, title, storageContext }: TextConversion): StructuredDocument {
   if (format === 'markdown') return convertMarkdown(text, title);
   if (format === 'html') return convertHtml(text, title);
-  if (format === 'confluence-storage') return convertStorage(text, title);
+  if (format === 'confluence-storage') return convertStorage(text, title, storageContext);
   return convertPlainText(text, title);
 }

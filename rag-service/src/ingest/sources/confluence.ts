@@ -549,6 +549,7 @@ export class ConfluenceSource implements DocumentSourceAdapter {
         format: 'confluence-storage',
         text: full.body?.storage?.value ?? '',
         title,
+        storageContext: { wikiBase: this.base, spaceKey: space.key, pageId: c.id },
       }),
       breadcrumb: [space.name, ...ancestors],
       spaceKey: space.key,
