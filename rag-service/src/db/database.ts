@@ -1,7 +1,7 @@
 /**
  * The database port: what conversations, feedback and shared jobs need of PostgreSQL, and no more. Two
- * adapters implement it with the same SQL: a PostgreSQL server (`DATABASE_URL`) and PGlite, real
- * PostgreSQL running in process under `DATA_DIR` (the zero-server default).
+ * adapters implement it with the same SQL: a PostgreSQL server (`DATABASE_URL`), and the embedded
+ * default, a PostgreSQL server the service starts itself under `DATA_DIR`.
  */
 
 /** A value a query may bind. */

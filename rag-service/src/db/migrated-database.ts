@@ -36,11 +36,6 @@ export class MigratedDatabase implements Database {
     return this.db.location;
   }
 
-  /** Why the last attempt failed, while the schema is not in place; undefined once it is. */
-  get problem(): string | undefined {
-    return this.migrated ? undefined : this.lastError;
-  }
-
   /** Migrates now if not done yet (one attempt at a time, none within RETRY_AFTER_MS of a failure). */
   async ready(): Promise<void> {
     if (this.migrated) return;

@@ -116,15 +116,3 @@ export async function migrate(
   }
   return applied;
 }
-
-/** The newest version the database has, so a replica can refuse a schema newer than it knows. */
-export async function schemaVersion(db: Database): Promise<number> {
-  const [table] = await db.query<{ name: string | null }>(
-    "SELECT to_regclass('schema_migrations')::text AS name",
-  );
-  if (!table?.name) return 0;
-  const [row] = await db.query<{ version: number | null }>(
-    'SELECT max(version) AS version FROM schema_migrations',
-  );
-  return row?.version ?? 0;
-}

@@ -7,6 +7,7 @@ import type {
   FeedbackReason,
 } from '@kb/contracts';
 import type { Database, SqlValue } from '../db/database.js';
+import { isUuid } from '../db/uuid.js';
 
 /** Who a conversation belongs to: a Forge user (installation + account), an API key's digest, or the local user. */
 export interface Owner {
@@ -87,7 +88,6 @@ const storable = (text: string): string => text.replaceAll('\u0000', '');
 const storableJson = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v));
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A conversation's title: its first question on one line, cut at a word near 80 characters. */
 export function titleOf(question: string): string {
@@ -107,7 +107,7 @@ function encodeCursor(updatedAt: string, id: string): string {
 
 function decodeCursor(cursor: string): { updatedAt: string; id: string } | undefined {
   const [updatedAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (rest.length || !updatedAt || !id || !UUID.test(id) || !CURSOR_TIME.test(updatedAt)) return undefined;
+  if (rest.length || !updatedAt || !id || !isUuid(id) || !CURSOR_TIME.test(updatedAt)) return undefined;
   // The shape is not enough: 2024-02-30 or hour 99 would reach PostgreSQL and fail there.
   const seconds = `${updatedAt.slice(0, 19)}Z`;
   const time = Date.parse(seconds);
@@ -378,7 +378,7 @@ export class ConversationStore {
 
   /** A malformed id cannot name anyone's row: not found, without asking PostgreSQL to parse it. */
   private checkedId(id: string): string {
-    if (!UUID.test(id)) throw new ConversationNotFoundError(`no conversation ${id.slice(0, 60)}`);
+    if (!isUuid(id)) throw new ConversationNotFoundError(`no conversation ${id.slice(0, 60)}`);
     return id;
   }
 }

@@ -1,5 +1,6 @@
 import type { Job } from '@kb/contracts';
 import type { Database, Queryable } from '../db/database.js';
+import { isUuid } from '../db/uuid.js';
 import { INTERRUPTED, isActive, JOBS_LISTED, type Claim, type JobLedger } from './job-ledger.js';
 
 /** Any fixed number, the same in every replica: whoever holds this advisory lock is running a job. */
@@ -85,7 +86,7 @@ export class PostgresJobLedger implements JobLedger {
   }
 
   async get(id: string): Promise<Job | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const read = () => this.db.query<{ record: Job }>('SELECT record FROM jobs WHERE id = $1', [id]);
     let [row] = await read();
     if (row && isActive(row.record) && (await this.failOrphansIfUnlocked())) [row] = await read();
@@ -101,7 +102,7 @@ export class PostgresJobLedger implements JobLedger {
   }
 
   async requestCancel(id: string): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     const rows = await this.db.query(
       `UPDATE jobs SET cancel_requested = true WHERE id = $1 AND state IN ('queued', 'running') RETURNING id`,
       [id],
@@ -138,8 +139,6 @@ export class PostgresJobLedger implements JobLedger {
     });
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function failOrphans(q: Queryable): Promise<number> {
   const rows = await q.query(

@@ -164,6 +164,13 @@ describe('the conversation routes', () => {
 
   it('needs a caller: no key, no conversations', async () => {
     expect((await request(t.url).get('/api/v1/conversations')).status).toBe(401);
+    const turn = await newConversation(alice, 'Whose is this?');
+    expect((await request(t.url).get(`/api/v1/conversations/${turn.conversationId}`)).status).toBe(401);
+    expect((await request(t.url).delete(`/api/v1/conversations/${turn.conversationId}`)).status).toBe(401);
+    const rate = await request(t.url)
+      .post(`/api/v1/messages/${turn.messageId!}/feedback`)
+      .send({ rating: 'up' });
+    expect(rate.status).toBe(401);
   });
 });
 
