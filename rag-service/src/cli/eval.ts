@@ -116,7 +116,7 @@ export function evalTable(run: EvalRun): string {
   ];
   for (const r of run.results) {
     rows.push([
-      `${r.store} / ${r.mode}`,
+      `${r.retrieval} · ${r.store} / ${r.mode}`,
       `nDCG@10 ${f(r.figures['nDCG@10'])}  R@10 ${f(r.figures['Recall@10'])}  R@100 ${f(r.figures['Recall@100'])}  MRR@10 ${f(r.figures['MRR@10'])}  (${r.queries} queries, ${r.querySeconds.toFixed(1)} s)`,
     ]);
   }

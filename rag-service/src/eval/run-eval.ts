@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chunksOf } from '../ingest/indexer.js';
 import { embedAll, type Embedder } from '../models/embedder.js';
 import { CHAT_RETRY } from '../models/retry.js';
+import { DEFAULT_RETRIEVAL, Retriever } from '../retrieval/retriever.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import type { DocumentWrite, IndexIdentity, VectorStore } from '../store/vector-store.js';
 import type { BeirSet } from './beir.js';
@@ -14,6 +15,11 @@ export type RetrievalMode = 'lexical' | 'dense' | 'hybrid';
 export interface EvalResult {
   store: string;
   mode: RetrievalMode;
+  /**
+   * `pipeline`: the Retriever the chat uses (relevance gate, re-ranking, de-duplication, the per-document
+   * cap) — what users get; `store`: the bare store search, for comparison.
+   */
+  retrieval: 'pipeline' | 'store';
   queries: number;
   figures: QualityFigures;
   indexSeconds: number;
@@ -42,6 +48,8 @@ export const embeddedEvalStore: EvalStoreFactory = {
 /** Chunks fetched per query: documents may have several chunks, and Recall@100 needs 100 distinct ones. */
 const CHUNKS_PER_QUERY = 300;
 const WRITE_BATCH = 500;
+/** Passages the pipeline returns per query: enough for Recall@100 (a chat answer uses the first 5). */
+const PIPELINE_PASSAGES = 100;
 
 /** Each BEIR document as the service would index it: the title, then the text as one section. */
 function writesOf(set: BeirSet): DocumentWrite[] {
@@ -127,10 +135,36 @@ export async function evaluate(
       results.push({
         store: factory.name,
         mode,
+        retrieval: 'store',
         queries: judged.length,
         figures: averageQuality(runs, qrels),
         indexSeconds,
         querySeconds: (Date.now() - t0) / 1000,
+      });
+      // The pipeline has no dense-only mode: it always searches the text, and fuses in the vector if any.
+      if (mode === 'dense') continue;
+      const t1 = Date.now();
+      const retriever = new Retriever(store, mode === 'lexical' ? undefined : embedder, {
+        ...DEFAULT_RETRIEVAL,
+        topK: PIPELINE_PASSAGES,
+        candidates: CHUNKS_PER_QUERY,
+      });
+      const pipelineRuns = new Map<string, string[]>();
+      for (const id of judged) {
+        const { passages } = await retriever.retrieve({
+          query: set.queries.get(id)!,
+          call: { signal: new AbortController().signal, deadline: Date.now() + 60_000 },
+        });
+        pipelineRuns.set(id, [...new Set(passages.map((p) => p.chunk.docId))]);
+      }
+      results.push({
+        store: factory.name,
+        mode,
+        retrieval: 'pipeline',
+        queries: judged.length,
+        figures: averageQuality(pipelineRuns, qrels),
+        indexSeconds,
+        querySeconds: (Date.now() - t1) / 1000,
       });
     }
     return results;
