@@ -19,8 +19,9 @@ export interface RetrievalOptions {
   candidates: number;
   /** At most this many passages from one document, unless too few documents match. */
   maxPerDocument: number;
-  /** A passage must contain this share of the question's terms… */
+  /** A passage must contain this share of the question's terms, or this many of them (a long question)… */
   minTermCoverage: number;
+  minMatchedTerms: number;
   /** …or be at least this similar to the question's embedding. */
   minSimilarity: number;
   /** Passages whose term sets overlap this much are near-duplicates; the lower-ranked one goes. */
@@ -29,6 +30,8 @@ export interface RetrievalOptions {
   accessOverFetch: number;
   /** Added to the score of passages from the space the question was asked in. */
   preferredSpaceLift: number;
+  /** How the re-ranking weighs a passage's match of the question's terms (or embedding), store rank and heading. */
+  weights: { match: number; rank: number; heading: number };
 }
 
 export const DEFAULT_RETRIEVAL: RetrievalOptions = {
@@ -36,10 +39,12 @@ export const DEFAULT_RETRIEVAL: RetrievalOptions = {
   candidates: 40,
   maxPerDocument: 2,
   minTermCoverage: 0.4,
+  minMatchedTerms: 3,
   minSimilarity: 0.55,
   duplicateThreshold: 0.9,
   accessOverFetch: 2,
   preferredSpaceLift: 0.1,
+  weights: { match: 0.5, rank: 0.3, heading: 0.2 },
 };
 
 export interface Passage {
@@ -140,7 +145,12 @@ export class Retriever {
     call.signal.throwIfAborted();
 
     const relevant = [...unionByChunk(lists.map((hits) => this.rerank(hits, queryTerms, prefer))).values()]
-      .filter((c) => c.coverage >= this.options.minTermCoverage || c.similarity >= this.options.minSimilarity)
+      .filter(
+        (c) =>
+          c.coverage >= this.options.minTermCoverage ||
+          Math.round(c.coverage * queryTerms.size) >= this.options.minMatchedTerms ||
+          c.similarity >= this.options.minSimilarity,
+      )
       .sort((a, b) => b.score - a.score);
     const { admitted, unverified, lasting } = access?.check
       ? await admitVisible(
@@ -187,7 +197,12 @@ export class Retriever {
       const similarity = hit.similarity ?? 0;
       const rank = topScore > 0 ? hit.score / topScore : 0;
       const lift = preferSpace && chunk.spaceKey === preferSpace ? this.options.preferredSpaceLift : 0;
-      const score = 0.5 * Math.max(coverage, similarity) + 0.3 * rank + 0.2 * headingCoverage + lift;
+      const { weights } = this.options;
+      const score =
+        weights.match * Math.max(coverage, similarity) +
+        weights.rank * rank +
+        weights.heading * headingCoverage +
+        lift;
       return { hit, terms, coverage, similarity, score };
     });
   }
