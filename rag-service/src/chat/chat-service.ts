@@ -103,6 +103,8 @@ export class ChatService {
       : request.message;
     const { passages, notice } = await this.deps.retriever.retrieve({
       query: retrievalQuery(question, request),
+      // The gate weighs this turn's own words (and the issue's): history helps find, never admits.
+      question: retrievalQuery(request.message, request),
       filter: searchFilter(request),
       preferSpace: request.context?.spaceKey,
       access: this.deps.access.plan(viewer),

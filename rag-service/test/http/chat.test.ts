@@ -114,6 +114,20 @@ describe('POST /api/v1/chat', () => {
     expect(res.body.sources[0].id).toMatch(/^file:reindexing\.md#/);
   });
 
+  it("says the docs do not cover an unrelated follow-up, rather than answering from the conversation's topic", async () => {
+    const res = await request(t.url)
+      .post('/api/v1/chat')
+      .send({
+        message: 'Does it support Slack?',
+        history: [
+          { role: 'user', content: 'How do I reindex the knowledge base?' },
+          { role: 'assistant', content: 'Use the admin page [1].' },
+        ],
+      })
+      .expect(200);
+    expect(res.body).toMatchObject({ answer: NOTHING_FOUND, sources: [] });
+  });
+
   it('narrows retrieval to the requested spaces (files have none, so nothing matches)', async () => {
     const res = await request(t.url)
       .post('/api/v1/chat')

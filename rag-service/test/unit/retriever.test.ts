@@ -134,6 +134,42 @@ describe('the retriever', () => {
     expect(enough.passages.map((p) => p.chunk.id)).toContain('d2#0');
   });
 
+  it("weighs the question's words by how rare they are among the candidates: a word every passage shares is no match", async () => {
+    await store.replaceDocuments([
+      oneChunkDocument('restart', 'Restarts', 'Restart the service after an upgrade.'),
+      oneChunkDocument('logs', 'Logs', 'The service logs to standard output.'),
+      oneChunkDocument('scale', 'Scaling', 'Scale the service to three replicas.'),
+      oneChunkDocument('backups', 'Backups', 'Backups of the service run nightly.'),
+    ]);
+    const lexical = new Retriever(store, undefined);
+    const question = 'service backups nightly schedule';
+    // Premise: the store finds every passage that says "service".
+    const found = await store.search({ text: question, limit: 10 });
+    expect(found.map((h) => h.chunk.docId)).toEqual(expect.arrayContaining(['restart', 'logs', 'scale']));
+    const { passages } = await lexical.retrieve({ query: question, call: call() });
+    expect(passages.map((p) => p.chunk.docId)).toEqual(['backups']);
+  });
+
+  it("finds nothing for a short question whose subject no passage names, and gates on the asker's own words", async () => {
+    await store.replaceDocuments([
+      oneChunkDocument('formats', 'Formats', 'The service supports Markdown and PDF files.'),
+    ]);
+    const lexical = new Retriever(store, undefined);
+    // Premise: the store finds the passage for "supports", and it holds two of the three words.
+    const found = await store.search({ text: 'does the service support slack?', limit: 5 });
+    expect(found.map((h) => h.chunk.docId)).toContain('formats');
+    expect(
+      (await lexical.retrieve({ query: 'does the service support slack?', call: call() })).passages,
+    ).toEqual([]);
+    // A follow-up searched with the conversation's words: they find passages, but only the question admits.
+    const followUp = 'does it support slack? how do I rotate the api token?';
+    expect((await lexical.retrieve({ query: followUp, call: call() })).passages).not.toEqual([]);
+    expect(
+      (await lexical.retrieve({ query: followUp, question: 'does it support slack?', call: call() }))
+        .passages,
+    ).toEqual([]);
+  });
+
   it('takes at most two passages from one document while others match, and fills up from it when they do not', async () => {
     await store.replaceDocuments([
       manyChunkDocument(
