@@ -18,13 +18,17 @@ export const EVAL_HELP = `Usage: pnpm kb eval <BEIR folder> [options]
 
 Retrieval quality on a BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv): indexes the
 corpus into a throwaway store with the service's own chunking, runs every judged query, and reports
-nDCG@10, Recall@10, Recall@100 and MRR@10 per retrieval mode and store. Dense and hybrid modes need an
-embedder (EMBEDDINGS_PROVIDER and its key, as for the service); Qdrant needs QDRANT_URL.
+nDCG@10, Recall@10, Recall@100 and MRR@10 per retrieval mode and store, twice: "pipeline" is the chat's
+own Retriever (relevance gate, re-ranking, de-duplication, per-document cap), "store" the bare store
+search. Dense and hybrid modes need an embedder (EMBEDDINGS_PROVIDER and its key, as for the service);
+Qdrant needs QDRANT_URL.
 
 Options:
   --split <name>       qrels split to score: test (default) or train (tune on train, report test)
   --modes <a,b>        lexical, dense, hybrid (default: every mode the configuration allows)
   --stores <a,b>       embedded, qdrant (default: embedded, plus qdrant when QDRANT_URL is set)
+  --candidates <n>     candidates the pipeline re-ranks (default 300, enough for Recall@100; the chat
+                       itself re-ranks 40)
   --json <file>        also write the results as JSON
   -h, --help           show this help
 
@@ -68,6 +72,7 @@ export async function runEval(
       split: { type: 'string', default: 'test' },
       modes: { type: 'string' },
       stores: { type: 'string' },
+      candidates: { type: 'string', default: '300' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -94,10 +99,13 @@ export async function runEval(
     throw new Error(name === 'qdrant' ? 'the qdrant store needs QDRANT_URL' : `unknown store ${name}`);
   });
 
+  const candidates = Number(values.candidates);
+  if (!Number.isInteger(candidates) || candidates < 1 || candidates > 1000)
+    throw new Error(`--candidates must be a whole number from 1 to 1000, not "${values.candidates}"`);
   const set = await loadBeir(path.resolve(dir), values.split);
   const results: EvalResult[] = [];
   for (const factory of factories)
-    results.push(...(await evaluate(set, factory, embedder, modes, onProgress)));
+    results.push(...(await evaluate(set, factory, embedder, modes, onProgress, candidates)));
   const run = {
     dataset: path.basename(path.resolve(dir)),
     split: values.split,

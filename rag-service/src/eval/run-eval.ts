@@ -91,6 +91,8 @@ export async function evaluate(
   embedder: Embedder | undefined,
   modes: readonly RetrievalMode[],
   onProgress?: (what: string) => void,
+  /** Candidates the pipeline re-ranks: enough for Recall@100 by default; the chat itself takes 40. */
+  pipelineCandidates = CHUNKS_PER_QUERY,
 ): Promise<EvalResult[]> {
   const identity = { embeddings: embedder?.id ?? 'none', dimensions: embedder?.dimensions ?? 0 };
   const { store, dispose } = await factory.open(identity);
@@ -147,7 +149,7 @@ export async function evaluate(
       const retriever = new Retriever(store, mode === 'lexical' ? undefined : embedder, {
         ...DEFAULT_RETRIEVAL,
         topK: PIPELINE_PASSAGES,
-        candidates: CHUNKS_PER_QUERY,
+        candidates: pipelineCandidates,
       });
       const pipelineRuns = new Map<string, string[]>();
       for (const id of judged) {

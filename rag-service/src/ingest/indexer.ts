@@ -11,6 +11,7 @@ import {
 } from './chunk.js';
 import { indexedContent } from '../store/lance-rows.js';
 import type { LoadedDocument } from './sources/source.js';
+import { indexedHash } from './conversion-version.js';
 
 export interface IndexableDocument {
   id: string;
@@ -94,7 +95,7 @@ function recordOf(doc: IndexableDocument, chunks: number, indexedAt: string): Do
     source: doc.source,
     title: doc.loaded.title,
     url: doc.loaded.url,
-    hash: doc.hash,
+    hash: indexedHash(doc.hash),
     chunks,
     spaceKey: doc.loaded.spaceKey,
     pageId: doc.loaded.pageId,

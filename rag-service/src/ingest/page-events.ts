@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DocumentRecord, VectorStore } from '../store/vector-store.js';
 import type { Indexer } from './indexer.js';
 import type { ConfluenceSource } from './sources/confluence.js';
+import { indexedHash } from './conversion-version.js';
 
 /** What an event asks of one page: bring it in line with Confluence, or only forget who may see it. */
 export type PageEventAction = 'sync' | 'permissions';
@@ -183,7 +184,7 @@ export class PageEventQueue {
     // A move need not change the version: a page in another space is re-indexed under its new space (its
     // chunks carry space and breadcrumb), and its attachments are dropped for the next sync to add afresh.
     if (moved && attachments.length) await this.deps.store.deleteDocuments(attachments);
-    if (record?.hash === item.hash && !moved) return 'unchanged';
+    if (record?.hash === indexedHash(item.hash) && !moved) return 'unchanged';
     const doc = {
       id: item.id,
       source: 'confluence' as const,

@@ -4,6 +4,7 @@ import type { DocumentRecord, VectorStore } from '../store/vector-store.js';
 import { addProgress } from './progress.js';
 import type { Indexer, IndexableDocument, WriteOutcome } from './indexer.js';
 import type { DocumentSourceAdapter, SourceItem } from './sources/source.js';
+import { indexedHash } from './conversion-version.js';
 
 export interface SyncOptions {
   source: DocumentSourceAdapter;
@@ -77,7 +78,7 @@ export async function syncSource(options: SyncOptions): Promise<SyncReport> {
   const gone = [...known.values()].filter((d) => !listed.has(d.id));
   if (!options.full) guardMassDeletion(inScope, gone, options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE);
 
-  const changed = (item: SourceItem) => options.full || known.get(item.id)?.hash !== item.hash;
+  const changed = (item: SourceItem) => options.full || known.get(item.id)?.hash !== indexedHash(item.hash);
   await source.prefetch?.(items.filter(changed), signal);
   const writer = indexer.writer(signal);
   const account = (outcome: WriteOutcome) => {

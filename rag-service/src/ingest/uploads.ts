@@ -9,6 +9,7 @@ import { UnsupportedFileError } from './file-type.js';
 import type { Indexer } from './indexer.js';
 import { DocumentLimitError } from './limits.js';
 import { loadFile, sha256 } from './sources/files.js';
+import { indexedHash } from './conversion-version.js';
 
 export const UPLOAD_ID_PREFIX = 'upload:';
 export const UPLOAD_URL_PREFIX = 'uploads/';
@@ -96,7 +97,7 @@ export class UploadService {
       throw new AppError('invalid_request', `the file could not be read: ${(err as Error).message}`);
     }
     const [known] = (await this.store.listDocuments('upload')).filter((d) => d.id === id);
-    if (known?.hash === hash) return { id, title: known.title, chunks: known.chunks, status: 'unchanged' };
+    if (known?.hash === indexedHash(hash)) return { id, title: known.title, chunks: known.chunks, status: 'unchanged' };
 
     const doc = { id, source: 'upload' as const, hash, loaded };
     const chunks = await this.indexer.chunk(doc);

@@ -6,7 +6,7 @@ import { embedAll, type Embedder } from '../models/embedder.js';
 import type { HealthTracker } from '../models/resilient.js';
 import type { RetryPolicy } from '../models/retry.js';
 import type { RetrievedChunk, SearchFilter, SearchHit, VectorStore } from '../store/vector-store.js';
-import { jaccard, uniqueTerms } from '../text/analyzer.js';
+import { jaccard, nameTerms, uniqueTerms } from '../text/analyzer.js';
 import { admitVisible } from './admission.js';
 
 /** Short: the answer matters more than the vector, and lexical retrieval is the fallback. */
@@ -25,6 +25,8 @@ export interface RetrievalOptions {
    * match, and a long question is not held to a share of its words it could never reach…
    */
   minTermCoverage: number;
+  /** …and, for a short question, this share of what the best candidate holds. */
+  minShareOfBest: number;
   /** …or be at least this similar to the question's embedding. */
   minSimilarity: number;
   /** Passages whose term sets overlap this much are near-duplicates; the lower-ranked one goes. */
@@ -35,9 +37,18 @@ export interface RetrievalOptions {
   preferredSpaceLift: number;
   /**
    * How the re-ranking weighs a passage's match of the question's terms (or embedding), its store rank and
-   * its heading. The store's rank leads: tuned on SciFact's train split, a heavier match weight lost nDCG.
+   * its heading, for lexical retrieval and for hybrid. Lexical was tuned on SciFact's train split, where a
+   * heavier match weight lost nDCG. Hybrid keeps the match ahead of rank: fusion by reciprocal rank flattens
+   * the store's scores (a passage second in both lists outranks one first in one list only), so the
+   * passage that holds the question's rare words needs the match to come back up.
    */
-  weights: { match: number; rank: number; heading: number };
+  weights: Record<'lexical' | 'hybrid', RerankWeights>;
+}
+
+export interface RerankWeights {
+  match: number;
+  rank: number;
+  heading: number;
 }
 
 export const DEFAULT_RETRIEVAL: RetrievalOptions = {
@@ -45,11 +56,15 @@ export const DEFAULT_RETRIEVAL: RetrievalOptions = {
   candidates: 40,
   maxPerDocument: 2,
   minTermCoverage: 0.1,
+  minShareOfBest: 0.3,
   minSimilarity: 0.55,
   duplicateThreshold: 0.9,
   accessOverFetch: 2,
   preferredSpaceLift: 0.1,
-  weights: { match: 0.3, rank: 0.5, heading: 0.2 },
+  weights: {
+    lexical: { match: 0.3, rank: 0.5, heading: 0.2 },
+    hybrid: { match: 0.5, rank: 0.3, heading: 0.2 },
+  },
 };
 
 export interface Passage {
@@ -152,7 +167,7 @@ export class Retriever {
       // The asker's space searched on its own too, so its pages compete even when others outrank them.
       ...(prefer ? [this.search(query, vector, limit, { ...filter, spaceKeys: [prefer] })] : []),
     ]);
-    await embedding;
+    const weights = (await embedding) ? this.options.weights.hybrid : this.options.weights.lexical;
     call.signal.throwIfAborted();
 
     const found = new Map<string, Set<string>>();
@@ -160,11 +175,14 @@ export class Retriever {
     const matchOf = informativeCoverage(queryTerms, found.values());
     const askedTerms = request.question ? uniqueTerms(request.question) : queryTerms;
     // A question of stop words only ("and that one?") refers to the conversation: gate on the whole query.
-    const gateOf = askedTerms.size ? informativeCoverage(askedTerms, found.values()) : matchOf;
-    const relevant = [...unionByChunk(lists.map((hits) => this.rerank(hits, matchOf, prefer))).values()]
-      .filter(
-        (c) => gateOf(c.terms) >= this.options.minTermCoverage || c.similarity >= this.options.minSimilarity,
-      )
+    const gateOf = askedTerms.size
+      ? informativeCoverage(askedTerms, found.values(), nameTerms(request.question ?? query))
+      : matchOf;
+    const minCoverage = this.minCoverage(askedTerms.size, gateOf, found.values());
+    const relevant = [
+      ...unionByChunk(lists.map((hits) => this.rerank(hits, matchOf, weights, prefer))).values(),
+    ]
+      .filter((c) => gateOf(c.terms) >= minCoverage || c.similarity >= this.options.minSimilarity)
       .sort((a, b) => b.score - a.score);
     const { admitted, unverified, lasting } = access?.check
       ? await admitVisible(
@@ -188,6 +206,23 @@ export class Retriever {
     return { passages, notice };
   }
 
+  /**
+   * The gate's bar: the share of the question's weighted terms a passage must hold. A short question names
+   * one subject, so there a passage must also hold a good part of what the best one holds: "code" alone is
+   * no answer to "what is the osprey gate code?" when another passage holds all three words. (Long
+   * questions are spared: SciFact's claims, worded unlike their abstracts, lost nDCG to it.)
+   */
+  private minCoverage(
+    questionSize: number,
+    gateOf: (terms: ReadonlySet<string>) => number,
+    found: Iterable<ReadonlySet<string>>,
+  ): number {
+    if (questionSize > ONE_SUBJECT_TERMS) return this.options.minTermCoverage;
+    let best = 0;
+    for (const terms of found) best = Math.max(best, gateOf(terms));
+    return Math.max(this.options.minTermCoverage, this.options.minShareOfBest * best);
+  }
+
   private search(query: string, vector: Promise<number[] | undefined>, limit: number, filter: SearchFilter) {
     return this.store.search({ text: query, vector, limit, filter }).catch((err: unknown) => {
       throw new AppError('upstream_unavailable', `the ${this.store.kind} vector store is not available`, {
@@ -204,6 +239,7 @@ export class Retriever {
   private rerank(
     hits: SearchHit[],
     matchOf: (terms: Set<string>) => number,
+    weights: RerankWeights,
     preferSpace: string | undefined,
   ): Candidate[] {
     const topScore = hits[0]?.score ?? 1;
@@ -215,7 +251,6 @@ export class Retriever {
       const similarity = hit.similarity ?? 0;
       const rank = topScore > 0 ? hit.score / topScore : 0;
       const lift = preferSpace && chunk.spaceKey === preferSpace ? this.options.preferredSpaceLift : 0;
-      const { weights } = this.options;
       const score =
         weights.match * Math.max(coverage, similarity) +
         weights.rank * rank +
@@ -257,18 +292,23 @@ export class Retriever {
   }
 }
 
-/** Up to this many terms, a question names one subject, and every word of it counts. */
-const SHORT_QUESTION_TERMS = 3;
+/**
+ * Up to this many terms, a question names one subject: a passage holding a fraction of it is off-topic, and
+ * a name in it that no candidate holds is a subject the index does not cover.
+ */
+const ONE_SUBJECT_TERMS = 4;
 
 /**
  * The share of the question's terms a candidate holds, each term weighed by BM25's idf over the candidate
  * set: a word every candidate has says little, a word few have says much, and a word none has weighs most.
- * A short question with a word no candidate holds asks about what the index does not know ("does it
- * support Slack?"): nothing holds it, whatever else the passages share with the question.
+ * A short question naming something no candidate holds asks about what the index does not know ("Does it
+ * support Slack?"): nothing holds it, whatever else the passages share with the question. Only names count
+ * so: a plain word the docs do not use ("what drives glacier melting?") is just worded differently.
  */
 function informativeCoverage(
   questionTerms: ReadonlySet<string>,
   found: Iterable<ReadonlySet<string>>,
+  names: ReadonlySet<string> = new Set(),
 ): (terms: ReadonlySet<string>) => number {
   const termSets = [...found];
   const n = termSets.length;
@@ -278,7 +318,8 @@ function informativeCoverage(
     return { term, df, weight: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
   });
   const total = weights.reduce((sum, w) => sum + w.weight, 0);
-  const unknownSubject = weights.length <= SHORT_QUESTION_TERMS && weights.some((w) => w.df === 0);
+  const unknownSubject =
+    weights.length <= ONE_SUBJECT_TERMS && weights.some((w) => w.df === 0 && names.has(w.term));
   return (terms) => {
     if (total === 0 || unknownSubject) return 0;
     let held = 0;

@@ -43,6 +43,28 @@ export function uniqueTerms(text: string): Set<string> {
   return new Set(analyze(text));
 }
 
+/**
+ * The terms of the words a text writes as names: capitalised inside a sentence ("Does it support Slack?"),
+ * all capitals ("SSO"), or letters with digits ("S3"). The first word of a sentence is capitalised anyway,
+ * so it is no sign.
+ */
+export function nameTerms(text: string): Set<string> {
+  const names = new Set<string>();
+  const normal = text.normalize('NFKC');
+  for (const match of normal.matchAll(WORD)) {
+    const word = match[0];
+    const before = normal.slice(0, match.index).trimEnd();
+    const startsSentence = before === '' || /[.!?:]$/.test(before);
+    const looksLikeName =
+      (!startsSentence && /^\p{Lu}/u.test(word)) ||
+      /^\p{Lu}{2,}$/u.test(word) ||
+      (/\p{L}/u.test(word) && /\p{N}/u.test(word));
+    if (!looksLikeName) continue;
+    for (const term of analyze(word)) names.add(term);
+  }
+  return names;
+}
+
 /** Share of the query's distinct terms that the passage contains (0…1). */
 export function termCoverage(queryTerms: ReadonlySet<string>, passageTerms: ReadonlySet<string>): number {
   if (queryTerms.size === 0) return 0;

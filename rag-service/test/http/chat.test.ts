@@ -1,7 +1,10 @@
 import { ChatResponse, SourcesEvent, TokenEvent } from '@kb/contracts';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import request from 'supertest';
 import { NO_MODEL_NOTICE } from '../../src/chat/extractive.js';
 import { NOTHING_FOUND } from '../../src/chat/chat-service.js';
+import { SAMPLE_DOCS_DIR } from '../../src/config.js';
 import { parseSse, useTestService } from '../helpers/service.js';
 
 describe('POST /api/v1/chat', () => {
@@ -112,6 +115,17 @@ describe('POST /api/v1/chat', () => {
       })
       .expect(200);
     expect(res.body.sources[0].id).toMatch(/^file:reindexing\.md#/);
+  });
+
+  it("quotes the sample docs' command block whole, byte for byte, when asked how to do something", async () => {
+    const guide = await readFile(path.join(SAMPLE_DOCS_DIR, 'reindexing.md'), 'utf8');
+    const block = /```bash\n[\s\S]*?```/.exec(guide)![0];
+    const res = await request(t.url)
+      .post('/api/v1/chat')
+      .send({ message: 'How do I reindex from the command line?' })
+      .expect(200);
+    expect(res.body.answer).toContain(block);
+    expect(res.body.answer).toMatch(/Reindex from the command line: “[^”]+:” \[1\]/);
   });
 
   it("says the docs do not cover an unrelated follow-up, rather than answering from the conversation's topic", async () => {

@@ -30,18 +30,6 @@ describe('citations', () => {
   });
 });
 
-describe('extractive quotes', () => {
-  it('prefers the sentences that hold the question, in their original order, and prose over code', async () => {
-    const { bestQuote } = await import('../../src/chat/extractive.js');
-    const text =
-      'Intro text. Rotate tokens monthly. Unrelated remark. Tokens rotate via the API.\n```bash\nrotate-token --all\n```';
-    expect(bestQuote(text, 'how do I rotate tokens')).toBe(
-      'Rotate tokens monthly. Tokens rotate via the API.',
-    );
-    expect(bestQuote('Nothing here.\n```sh\nkb rotate-token\n```', 'rotate token')).toBe('kb rotate-token');
-  });
-});
-
 describe('source snippets', () => {
   const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
 

@@ -97,6 +97,28 @@ describe('HTML', () => {
   });
 });
 
+describe('HTML whitespace', () => {
+  it('reads source line breaks as spaces, as a browser shows them, and keeps <pre> byte for byte', () => {
+    const doc = convertHtml(
+      `<p>A paragraph wrapped
+        by hand in the source.</p>
+      <ol><li>
+        Install the CLI and log in with
+        <code>forge login</code>.
+      </li></ol>
+      <pre><code>steps:
+  - run: make
+      indented: yes</code></pre>`,
+      'f',
+    );
+    expect(texts(doc.blocks)).toEqual([
+      'A paragraph wrapped by hand in the source.',
+      '1. Install the CLI and log in with forge login.',
+      '```\nsteps:\n  - run: make\n      indented: yes\n```',
+    ]);
+  });
+});
+
 describe('plain text', () => {
   it('splits paragraphs at blank lines', () => {
     const doc = convertPlainText('\uFEFFone\nstill one\r\n\r\ntwo', 'notes');

@@ -1,9 +1,19 @@
-import { analyze, jaccard, termCoverage, uniqueTerms } from '../../src/text/analyzer.js';
+import { analyze, jaccard, nameTerms, termCoverage, uniqueTerms } from '../../src/text/analyzer.js';
 import { reciprocalRankFusion } from '../../src/retrieval/fusion.js';
 import { diversify } from '../../src/retrieval/retriever.js';
 import { slugify } from '../../src/text/slug.js';
 
 describe('analyzer', () => {
+  it('tells the words a question writes as names: capitalised inside a sentence, all capitals, with digits', () => {
+    expect([...nameTerms('Does it support Slack? Sync with SSO and S3, or with notion.')]).toEqual([
+      'slack',
+      'sso',
+      's3',
+    ]);
+    // The first word of a sentence (or after a colon) is capitalised anyway.
+    expect([...nameTerms('Slack: Confluence pages. Upload them to Jira.')]).toEqual(['jira']);
+  });
+
   it('lower-cases, drops stop words and question filler, stems', () => {
     expect(analyze('How do I rotate the API tokens?')).toEqual(['rotat', 'api', 'token']);
     expect(analyze("Reindexing the knowledge base's indexes")).toEqual([

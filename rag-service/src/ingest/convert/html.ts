@@ -49,13 +49,21 @@ function isElement(node: ChildNode): node is Element {
   return isTag(node);
 }
 
-/** The visible text of a subtree, with `<br>` as a line break. */
-export function textOf(node: ChildNode): string {
-  if (isText(node)) return node.data;
+/**
+ * Source line breaks are spaces in HTML, as a browser shows them: only `<br>` and blocks break a line. A
+ * hard-wrapped paragraph would otherwise be cut into fragments that read as sentences of their own.
+ */
+function visibleText(data: string): string {
+  return data.replace(/[ \t\r\n\f]+/g, ' ');
+}
+
+/** The visible text of a subtree, with `<br>` as a line break; inside `<pre>`, every character as it is. */
+function textOf(node: ChildNode, preformatted = false): string {
+  if (isText(node)) return preformatted ? node.data : visibleText(node.data);
   if (!isElement(node) || SKIPPED.has(node.name)) return '';
   if (node.name === 'br') return '\n';
   if (node.name === 'img') return node.attribs.alt ?? '';
-  const inner = node.children.map(textOf).join('');
+  const inner = node.children.map((c) => textOf(c, preformatted)).join('');
   return BLOCK.has(node.name) || node.name === 'li' || node.name === 'tr' ? `${inner}\n` : inner;
 }
 
@@ -90,7 +98,7 @@ function listBlock(list: Element, depth = 0): string {
       const own = collapseWhitespace(
         li.children
           .filter((c) => !(isElement(c) && (c.name === 'ul' || c.name === 'ol')))
-          .map(textOf)
+          .map((c) => textOf(c))
           .join(''),
       );
       return [`${'  '.repeat(depth)}${marker} ${own}`, ...nested.map((n) => listBlock(n, depth + 1))].join(
@@ -111,7 +119,7 @@ function ownBlock(node: Element): Block | undefined {
     const codeEl = node.children.find((c): c is Element => isElement(c) && c.name === 'code');
     const cls = (codeEl ?? node).attribs.class ?? '';
     const lang = /(?:language|lang)-([\w+#-]+)/.exec(cls)?.[1];
-    return { kind: 'text', text: renderCode(textOf(node), lang) };
+    return { kind: 'text', text: renderCode(textOf(node, true), lang) };
   }
   if (node.name === 'table') return { kind: 'text', text: tableBlock(node) };
   if (node.name === 'ul' || node.name === 'ol') return { kind: 'text', text: listBlock(node) };
@@ -120,7 +128,7 @@ function ownBlock(node: Element): Block | undefined {
 
 function walk(node: ChildNode, out: BlockWriter): void {
   if (isText(node)) {
-    out.text(node.data);
+    out.text(visibleText(node.data));
     return;
   }
   if (!isElement(node) || SKIPPED.has(node.name)) return;
@@ -146,7 +154,7 @@ export function convertHtml(source: string, fallbackTitle: string): StructuredDo
   let title: string | undefined;
   const findTitle = (n: ChildNode): void => {
     if (title || !isElement(n)) return;
-    if (n.name === 'title') title = collapseWhitespace(n.children.map(textOf).join(''));
+    if (n.name === 'title') title = collapseWhitespace(n.children.map((c) => textOf(c)).join(''));
     else n.children.forEach(findTitle);
   };
   dom.children.forEach(findTitle);
