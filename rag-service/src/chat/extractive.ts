@@ -23,7 +23,7 @@ export class ExtractiveAnswerer implements Answerer {
     for (const [i, { n, chunk }] of q.passages.slice(0, MAX_QUOTED_PASSAGES).entries()) {
       call.signal.throwIfAborted();
       const where = [chunk.title, ...chunk.headingPath.slice(-1)].filter((v, k, a) => a.indexOf(v) === k);
-      const { prose, blocks, coverage } = quotePassage(chunk.text, q.question);
+      const { prose, blocks, coverage } = quotePassage(chunk.text, q.question, chunk.headingPath.at(-1));
       // The best passage is always quoted; a further one only when its words hold some of the question.
       if (i > 0 && coverage === 0) continue;
       const lead = prose ? `: “${prose}” [${n}]` : ` [${n}]:`;

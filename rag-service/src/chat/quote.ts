@@ -66,7 +66,8 @@ export function quoteUnits(text: string): QuoteUnit[] {
   let groups = 0;
   const push = (kind: QuoteUnit['kind'], unitText: string, group: number) =>
     units.push({ kind, text: unitText, index: units.length, group });
-  for (const part of text.split(/(```[\s\S]*?```)/)) {
+  // A fence the passage does not close (a long block cut by the chunker) runs to the passage's end.
+  for (const part of text.split(/(```[\s\S]*?(?:```|$))/)) {
     if (part.startsWith('```')) {
       push('code', part.trim(), ++groups);
       continue;
@@ -115,7 +116,7 @@ function capped(prose: string): string {
  * a question that asks how to do something, the passage's code block (or its list of steps) whole, with
  * the sentence that introduces it. Never half a sentence, never two sentences glued as if one.
  */
-export function quotePassage(text: string, question: string): Quote {
+export function quotePassage(text: string, question: string, heading = ''): Quote {
   const asked = uniqueTerms(question);
   const units = quoteUnits(text);
   if (!units.length) return { prose: capped(text.trim()), blocks: [], coverage: 0 };
@@ -125,14 +126,20 @@ export function quotePassage(text: string, question: string): Quote {
     // A short unit is filler ("The default.") unless it holds much of the question and adds to it ("Port
     // 8080 by default."); code answers only how-to questions.
     const adds = [...terms].some((t) => !asked.has(t));
-    const eligible = u.kind !== 'code' && (wordCount(u.text) >= MIN_WORDS || (coverage >= 0.5 && adds));
+    // A passage that opens in lower case opens mid-sentence (the chunk's overlap with the one before).
+    const cut = u.index === 0 && u.kind === 'sentence' && /^[a-z]/.test(u.text);
+    const eligible =
+      u.kind !== 'code' && !cut && (wordCount(u.text) >= MIN_WORDS || (coverage >= 0.5 && adds));
     return { unit: u, terms, coverage, eligible, adds };
   });
   const howTo = HOW_TO.test(question);
 
   if (howTo) {
     const procedure = procedureOf(scored, units, asked);
-    if (procedure) return procedure;
+    // A block that says nothing of the question is another topic's example, unless the section's heading
+    // is the question's subject ("Reindex from the command line"): then its command is the answer.
+    const onTopic = termCoverage(asked, uniqueTerms(heading)) >= 0.5;
+    if (procedure && (procedure.coverage > 0 || onTopic)) return procedure;
   }
 
   const prose = scored.filter((s) => s.eligible);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AccessPlan } from '../access/page-access.js';
+import type { AccessPlan, PageCheck } from '../access/page-access.js';
 import { AppError } from '../errors.js';
 import type { Call } from '../models/chat-model.js';
 import { embedAll, type Embedder } from '../models/embedder.js';
@@ -162,7 +162,7 @@ export class Retriever {
       ? this.options.candidates * this.options.accessOverFetch
       : this.options.candidates;
     const prefer = request.preferSpace && !filter.spaceKeys ? request.preferSpace : undefined;
-    const lists = await Promise.all([
+    const found = await Promise.all([
       this.search(query, vector, limit, filter),
       // The asker's space searched on its own too, so its pages compete even when others outrank them.
       ...(prefer ? [this.search(query, vector, limit, { ...filter, spaceKeys: [prefer] })] : []),
@@ -170,30 +170,28 @@ export class Retriever {
     const weights = (await embedding) ? this.options.weights.hybrid : this.options.weights.lexical;
     call.signal.throwIfAborted();
 
-    const found = new Map<string, Set<string>>();
-    for (const hit of lists.flat()) found.set(hit.chunk.id, this.termsOf(hit.chunk).terms);
-    const matchOf = informativeCoverage(queryTerms, found.values());
+    // What the asker may not open is dropped before anything is weighed: a hidden page must not make a word
+    // look common, raise the bar, or be the top score others are measured against — the answer would then
+    // tell what it holds. Every candidate's page is checked (a batch of 50 at a time, usually cached).
+    const { lists, unverified, lasting } = access?.check
+      ? await visibleOnly(found, access.check, call)
+      : { lists: found, unverified: undefined, lasting: undefined };
+    const terms = new Map<string, Set<string>>();
+    for (const hit of lists.flat()) terms.set(hit.chunk.id, this.termsOf(hit.chunk).terms);
+    const matchOf = informativeCoverage(queryTerms, terms.values());
     const askedTerms = request.question ? uniqueTerms(request.question) : queryTerms;
     // A question of stop words only ("and that one?") refers to the conversation: gate on the whole query.
     const gateOf = askedTerms.size
-      ? informativeCoverage(askedTerms, found.values(), nameTerms(request.question ?? query))
+      ? informativeCoverage(askedTerms, terms.values(), nameTerms(request.question ?? query))
       : matchOf;
-    const minCoverage = this.minCoverage(askedTerms.size, gateOf, found.values());
+    const minCoverage = this.minCoverage(askedTerms.size, gateOf, terms.values());
     const relevant = [
       ...unionByChunk(lists.map((hits) => this.rerank(hits, matchOf, weights, prefer))).values(),
     ]
       .filter((c) => gateOf(c.terms) >= minCoverage || c.similarity >= this.options.minSimilarity)
       .sort((a, b) => b.score - a.score);
-    const { admitted, unverified, lasting } = access?.check
-      ? await admitVisible(
-          relevant,
-          access.check,
-          call,
-          (kept) => countUpTo(this.distinct(kept), this.options.topK) >= this.options.topK,
-        )
-      : { admitted: relevant, unverified: undefined, lasting: undefined };
     const passages = diversify(
-      this.distinct(admitted),
+      this.distinct(relevant),
       this.options.topK,
       this.options.maxPerDocument,
       (c) => c.hit.chunk.docId,
@@ -297,6 +295,11 @@ export class Retriever {
  * a name in it that no candidate holds is a subject the index does not cover.
  */
 const ONE_SUBJECT_TERMS = 4;
+/**
+ * Up to this many, a name no candidate holds is the subject itself ("Does it support Slack?"): the index
+ * does not cover it. In a longer question a name is as often a detail ("…from my Mac", a customer's name).
+ */
+const UNKNOWN_NAME_TERMS = 2;
 
 /**
  * The share of the question's terms a candidate holds, each term weighed by BM25's idf over the candidate
@@ -312,14 +315,18 @@ function informativeCoverage(
 ): (terms: ReadonlySet<string>) => number {
   const termSets = [...found];
   const n = termSets.length;
+  // A short question's subject is a word most candidates hold — the search found them by it — so its idf
+  // among them is near 0: every word of a short question counts at least 1, the rare ones more.
+  const short = questionTerms.size <= ONE_SUBJECT_TERMS;
+  const floor = short ? 1 : 0;
   const weights = [...questionTerms].map((term) => {
     let df = 0;
     for (const terms of termSets) if (terms.has(term)) df++;
-    return { term, df, weight: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+    return { term, df, weight: floor + Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
   });
   const total = weights.reduce((sum, w) => sum + w.weight, 0);
   const unknownSubject =
-    weights.length <= ONE_SUBJECT_TERMS && weights.some((w) => w.df === 0 && names.has(w.term));
+    weights.length <= UNKNOWN_NAME_TERMS && weights.some((w) => w.df === 0 && names.has(w.term));
   return (terms) => {
     if (total === 0 || unknownSubject) return 0;
     let held = 0;
@@ -338,11 +345,20 @@ function unionByChunk(lists: Candidate[][]): Map<string, Candidate> {
   return byId;
 }
 
-/** How many items there are, counting no further than `limit`. */
-function countUpTo(items: Iterable<unknown>, limit: number): number {
-  let n = 0;
-  for (const _ of items) if (++n >= limit) break;
-  return n;
+/** The search results without what the asker may not open (and without what could not be checked). */
+async function visibleOnly(
+  lists: SearchHit[][],
+  check: PageCheck,
+  call: Call,
+): Promise<{ lists: SearchHit[][]; unverified?: string; lasting?: boolean }> {
+  const { admitted, unverified, lasting } = await admitVisible(
+    lists.flat().map((hit) => ({ hit })),
+    check,
+    call,
+    () => false,
+  );
+  const visible = new Set(admitted.map((a) => a.hit.chunk.id));
+  return { lists: lists.map((hits) => hits.filter((h) => visible.has(h.chunk.id))), unverified, lasting };
 }
 
 /**

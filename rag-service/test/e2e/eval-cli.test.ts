@@ -89,8 +89,8 @@ describe('eval CLI', () => {
     expect(store).toMatchObject({ retrieval: 'store', mode: 'lexical', queries: 300 });
     expect(pipeline).toMatchObject({ retrieval: 'pipeline', mode: 'lexical', queries: 300 });
     expect(store!.figures['nDCG@10']).toBeGreaterThan(0.679);
-    // Measured: store 0.6899, pipeline 0.6893 (train split, where the weights were chosen: 0.697, 0.701).
-    expect(pipeline!.figures['nDCG@10']).toBeGreaterThan(0.685);
+    // Measured: store 0.6899, pipeline 0.6905 (train split, where the weights were chosen: 0.6974, 0.7005).
+    expect(pipeline!.figures['nDCG@10']).toBeGreaterThanOrEqual(0.69);
     expect(pipeline!.figures['nDCG@10']).toBeGreaterThan(store!.figures['nDCG@10'] - 0.005);
   }, 180_000);
 });

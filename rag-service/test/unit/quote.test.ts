@@ -69,6 +69,40 @@ describe('extractive quotes', () => {
     expect(quotePassage(passage, 'How long do tokens stay valid?').blocks).toEqual([]);
   });
 
+  it('quotes a block only when it or its section is about the question, else the sentence that answers', () => {
+    const text = [
+      'To rotate the webhook secret, open Settings › Webhooks and press Regenerate.',
+      'An example of the environment file:',
+      '```env',
+      'PORT=8080',
+      '```',
+    ].join('\n');
+    expect(quotePassage(text, 'How do I rotate the webhook secret?')).toMatchObject({
+      prose: 'To rotate the webhook secret, open Settings › Webhooks and press Regenerate.',
+      blocks: [],
+    });
+    // Under a heading that names the question, the section's command is the answer.
+    const cli = 'Operators sync from a shell:\n```bash\npnpm ingest --full\n```\nIt prints a progress line.';
+    expect(
+      quotePassage(cli, 'How do I reindex from the command line?', 'Reindex from the command line'),
+    ).toMatchObject({
+      prose: 'Operators sync from a shell:',
+      blocks: ['```bash\npnpm ingest --full\n```'],
+    });
+  });
+
+  it('keeps a block the chunker cut (no closing fence) as code, and skips a sentence cut at the start', () => {
+    const text =
+      'the cluster, run this script first.\nTo bootstrap the cluster, run:\n```bash\nset -e\n  ./init.sh';
+    expect(quoteUnits(text).map((u) => u.kind)).toEqual(['sentence', 'sentence', 'code']);
+    const quote = quotePassage(text, 'How do I bootstrap the cluster?');
+    expect(quote).toMatchObject({
+      prose: 'To bootstrap the cluster, run:',
+      blocks: ['```bash\nset -e\n  ./init.sh'],
+    });
+    expect(quotePassage(text, 'what does the cluster need first?').prose).not.toMatch(/^the cluster/);
+  });
+
   it('quotes every step of a list when asked how, and a step whole otherwise', () => {
     const steps =
       'Reindex like this:\n1. Open the admin page of the app.\n2. Press Reindex and watch the progress.';
