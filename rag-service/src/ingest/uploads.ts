@@ -97,7 +97,8 @@ export class UploadService {
       throw new AppError('invalid_request', `the file could not be read: ${(err as Error).message}`);
     }
     const [known] = (await this.store.listDocuments('upload')).filter((d) => d.id === id);
-    if (known?.hash === indexedHash(hash)) return { id, title: known.title, chunks: known.chunks, status: 'unchanged' };
+    if (known?.hash === indexedHash(hash))
+      return { id, title: known.title, chunks: known.chunks, status: 'unchanged' };
 
     const doc = { id, source: 'upload' as const, hash, loaded };
     const chunks = await this.indexer.chunk(doc);
