@@ -7,6 +7,8 @@ import {
   Feedback,
   FeedbackRequest,
   IndexStatus,
+  Insights,
+  INSIGHTS_DAYS_MAX,
   Job,
   JobAccepted,
   JobList,
@@ -62,6 +64,11 @@ export const RESOLVERS = {
   listJobs: { input: z.object({}).strict(), output: JobList },
   getJob: { input: z.object({ jobId: z.string().min(1).max(128) }).strict(), output: Job },
   cancelJob: { input: z.object({ jobId: z.string().min(1).max(128) }).strict(), output: Job },
+  /** What this site's users asked over the last `days` (default 30), and what the docs could not answer. */
+  insights: {
+    input: z.strictObject({ days: z.number().int().min(1).max(INSIGHTS_DAYS_MAX).optional() }),
+    output: Insights,
+  },
   /** The caller's own conversations, newest first; the service knows the caller from Forge's token. */
   listConversations: {
     input: z.strictObject({
@@ -93,6 +100,7 @@ export const ADMIN_RESOLVERS: ReadonlySet<ResolverKey> = new Set([
   'listJobs',
   'getJob',
   'cancelJob',
+  'insights',
 ]);
 
 /** Resolvers over the caller's stored conversations: quick reads and writes, with a short deadline. */

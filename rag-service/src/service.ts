@@ -1,6 +1,7 @@
 import type { MigratedDatabase } from './db/migrated-database.js';
 import { openDatabase } from './db/open.js';
 import { ConversationStore } from './history/conversation-store.js';
+import { InsightsStore } from './insights/insights-store.js';
 import { RetentionSchedule } from './history/retention.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -222,6 +223,7 @@ export async function createService(
     log,
   );
   const conversations = database && config.history.enabled ? new ConversationStore(database) : undefined;
+  const insights = database && config.history.enabled ? new InsightsStore(database) : undefined;
   const retention = conversations
     ? new RetentionSchedule(conversations, config.history.retentionDays, log)
     : undefined;
@@ -311,6 +313,7 @@ export async function createService(
     access,
     pageEvents,
     conversations,
+    insights,
     version: SERVICE_VERSION,
   });
 

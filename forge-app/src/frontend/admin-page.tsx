@@ -19,10 +19,15 @@ import {
 import type { IndexStatus, Job, JobState, SyncSource } from '@kb/contracts';
 import { useState, type ReactNode } from 'react';
 import { FailureMessage } from './chat-panel';
+import { InsightsSection } from './insights-section';
 import type { Admin } from './use-admin';
+import type { InsightsState } from './use-insights';
 
-/** The admin page: what is indexed, a reindex form, the running job's progress and the recent jobs. */
-export function AdminPage({ admin }: { admin: Admin }) {
+/**
+ * The admin page: what is indexed, a reindex form, the running job's progress and the recent jobs, then
+ * what people ask and what the knowledge base cannot answer.
+ */
+export function AdminPage({ admin, insights }: { admin: Admin; insights?: InsightsState }) {
   if (admin.refused) {
     return (
       <SectionMessage appearance="warning" title="Admins only">
@@ -45,6 +50,7 @@ export function AdminPage({ admin }: { admin: Admin }) {
       {admin.activeJob && <JobProgressSection admin={admin} job={admin.activeJob} />}
       {admin.status && <ReindexForm admin={admin} status={admin.status} />}
       <RecentJobs jobs={admin.jobs} />
+      {insights && <InsightsSection state={insights} />}
     </Stack>
   );
 }

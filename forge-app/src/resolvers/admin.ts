@@ -1,4 +1,4 @@
-import { IndexStatus, Job, JobAccepted, JobList } from '@kb/contracts';
+import { IndexStatus, Insights, Job, JobAccepted, JobList } from '@kb/contracts';
 import type { ResolverInput, ResolverKey, ResolverOutput, ResolverResult } from '../resolver-contract';
 import type { Deadline } from './deadline';
 import { callService } from './service-client';
@@ -47,5 +47,16 @@ export const cancelJob: AdminCall<'cancelJob'> = (input, ctx, deadline) =>
       accountId: ctx.accountId,
     },
     Job,
+    deadline,
+  );
+
+export const insights: AdminCall<'insights'> = (input, ctx, deadline) =>
+  callService(
+    {
+      method: 'GET',
+      path: `/api/v1/admin/insights${input.days ? `?days=${input.days}` : ''}`,
+      accountId: ctx.accountId,
+    },
+    Insights,
     deadline,
   );

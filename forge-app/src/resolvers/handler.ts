@@ -10,7 +10,7 @@ import {
   type ResolverFailure,
   type ResolverResult,
 } from '../resolver-contract';
-import { cancelJob, getJob, indexStatus, listJobs, reindex } from './admin';
+import { cancelJob, getJob, indexStatus, insights, listJobs, reindex } from './admin';
 import { isProductAdmin } from './admin-check';
 import { askQuestion, draftReply } from './chat';
 import { deleteConversation, getConversation, listConversations, rateAnswer } from './conversations';
@@ -40,6 +40,7 @@ const IMPLEMENTATIONS: { [K in ResolverKey]: Implementation<K> } = {
   listJobs,
   getJob,
   cancelJob,
+  insights,
   listConversations,
   getConversation,
   deleteConversation,

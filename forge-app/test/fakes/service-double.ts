@@ -7,6 +7,7 @@ import {
   Feedback,
   FeedbackRequest,
   IndexStatus,
+  Insights,
   Job,
   JobList,
   ReindexRequest,
@@ -57,6 +58,8 @@ export class ServiceDouble {
   /** The service's HISTORY: off, chat replies carry `messageId: null` and the history routes do not exist. */
   history: 'on' | 'off' = 'on';
   readonly conversations = new StoredConversations();
+  /** What the insights route answers (with history on); a test sets the figures it expects to see drawn. */
+  insights: Insights | undefined;
   private server?: http.Server;
   url = '';
 
@@ -144,6 +147,12 @@ export class ServiceDouble {
         ? this.conversationRoute(method, url, body, callerOf(request))
         : failure(404, 'not_found', `no route ${method} ${path}`);
     if (method === 'GET' && path === '/api/v1/admin/index') return reply(200, IndexStatus, this.status());
+    if (method === 'GET' && path === '/api/v1/admin/insights') {
+      if (this.history === 'off')
+        return failure(404, 'not_found', 'insights are off on this service: HISTORY=off keeps no questions');
+      const days = Number(url.searchParams.get('days') ?? 30);
+      return reply(200, Insights, { ...(this.insights ?? emptyInsights(days)), days });
+    }
     if (method === 'POST' && path === '/api/v1/admin/reindex')
       return this.reindex(ReindexRequest.parse(body));
     if (method === 'GET' && path === '/api/v1/admin/jobs')
@@ -334,4 +343,33 @@ function reply<S extends z.ZodType>(status: number, schema: S, body: z.input<S>)
 
 function failure(status: number, code: ErrorCode, message: string): DoubleReply {
   return { status, body: { error: { code, message } } };
+}
+
+/** Insights of a service nobody has asked yet: every day of the period at zero. */
+function emptyInsights(days: number): Insights {
+  const to = new Date();
+  const perDay = Array.from({ length: days }, (_, i) => ({
+    date: new Date(to.getTime() - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+    questions: 0,
+    unanswered: 0,
+    up: 0,
+    down: 0,
+  }));
+  return {
+    days,
+    from: `${perDay[0]!.date}T00:00:00.000Z`,
+    to: to.toISOString(),
+    scope: 'installation',
+    totals: { questions: 0, conversations: 0, users: 0, answered: 0, unanswered: 0 },
+    feedback: {
+      up: 0,
+      down: 0,
+      reasons: { wrong: 0, outdated: 0, incomplete: 0, not_relevant: 0, other: 0 },
+    },
+    perDay,
+    gaps: [],
+    topSources: [],
+    perSpace: [],
+    perProduct: [],
+  };
 }

@@ -8,3 +8,4 @@ export * from './documents';
 export * from './health';
 export * from './forge-events';
 export * from './conversations';
+export * from './insights';

@@ -164,6 +164,7 @@ export class ChatService {
               answered: sources.length > 0,
             },
             product: request.context?.product,
+            spaceKey: request.context?.spaceKey,
           },
           request.conversationId,
         );

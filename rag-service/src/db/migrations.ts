@@ -79,6 +79,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX jobs_one_active ON jobs ((true)) WHERE state IN ('queued', 'running');
     `,
   },
+  {
+    version: 3,
+    name: 'where each question was asked, for the insights',
+    sql: `
+      -- On questions: the space a question was asked in, and the product (a conversation's first turn's
+      -- product is on the conversation; a later turn may come from elsewhere).
+      ALTER TABLE messages ADD COLUMN space_key text;
+      ALTER TABLE messages ADD COLUMN product text;
+      -- The insights read a period's questions.
+      CREATE INDEX messages_questions_by_time ON messages (created_at) WHERE role = 'user';
+    `,
+  },
 ];
 
 /** Any fixed number: every replica takes the same lock, so only one migrates at a time. */

@@ -32,6 +32,8 @@ export interface TurnToStore {
     answered: boolean;
   };
   product?: ChatProduct;
+  /** The space the question was asked in (a Confluence page's or sidebar's), for the insights. */
+  spaceKey?: string;
 }
 
 // The shapes the API returns are the shared contract's; the store fills them.
@@ -66,14 +68,21 @@ const UPSERT_USER = `u AS (
   INSERT INTO users (id, kind) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET last_seen_at = now() RETURNING id
 )`;
 
-/** The question and its answer, at places $4 and $4 + 1 of the conversation a CTE `c` names. */
+/**
+ * The question and its answer, at places $4 and $4 + 1 of the conversation a CTE `c` names; the question
+ * keeps where it was asked ($14 space, $15 product).
+ */
 const INSERT_TURN = `
-  INSERT INTO messages (id, conversation_id, seq, role, content, sources, model, timings, usage, answered)
-  SELECT v.id, c.id, $4::integer + v.step, v.role, v.content, v.sources, v.model, v.timings, v.usage, v.answered
+  INSERT INTO messages (id, conversation_id, seq, role, content, sources, model, timings, usage, answered,
+                        space_key, product)
+  SELECT v.id, c.id, $4::integer + v.step, v.role, v.content, v.sources, v.model, v.timings, v.usage,
+         v.answered, v.space_key, v.product
     FROM c, (VALUES
-      ($5::uuid, 0, 'user', $6::text, '[]'::jsonb, NULL::text, NULL::jsonb, NULL::jsonb, NULL::boolean),
-      ($7::uuid, 1, 'assistant', $8::text, $9::jsonb, $10::text, $11::jsonb, $12::jsonb, $13::boolean)
-    ) AS v (id, step, role, content, sources, model, timings, usage, answered)`;
+      ($5::uuid, 0, 'user', $6::text, '[]'::jsonb, NULL::text, NULL::jsonb, NULL::jsonb, NULL::boolean,
+       $14::text, $15::text),
+      ($7::uuid, 1, 'assistant', $8::text, $9::jsonb, $10::text, $11::jsonb, $12::jsonb, $13::boolean,
+       NULL::text, NULL::text)
+    ) AS v (id, step, role, content, sources, model, timings, usage, answered, space_key, product)`;
 
 const TITLE_CHARS = 80;
 /** Conversations deleted per statement by retention. */
@@ -145,7 +154,7 @@ export class ConversationStore {
   ): Promise<{ conversationId: string; messageId: string }> {
     const messageId = randomUUID();
     const { answer } = turn;
-    // $1–$2 the owner, $3 the conversation, $4 the first place, $5–$13 the two messages.
+    // $1–$2 the owner, $3 the conversation, $4 the first place, $5–$15 the two messages.
     const params = (id: string, seq: number): SqlValue[] => [
       owner.id,
       owner.kind,
@@ -160,14 +169,16 @@ export class ConversationStore {
       answer.timings ? JSON.stringify(answer.timings) : null,
       answer.usage ? JSON.stringify(answer.usage) : null,
       answer.answered,
+      turn.spaceKey ? storable(turn.spaceKey) : null,
+      turn.product ?? null,
     ];
     if (!conversationId) {
       const id = randomUUID();
       await this.db.query(
         `WITH ${UPSERT_USER}, c AS (
-           INSERT INTO conversations (id, user_id, title, product) SELECT $3, u.id, $14, $15 FROM u RETURNING id
+           INSERT INTO conversations (id, user_id, title, product) SELECT $3, u.id, $16, $15 FROM u RETURNING id
          ) ${INSERT_TURN}`,
-        [...params(id, 0), titleOf(storable(turn.question)), turn.product ?? null],
+        [...params(id, 0), titleOf(storable(turn.question))],
       );
       return { conversationId: id, messageId };
     }

@@ -18,6 +18,8 @@ import { adminRoutes } from './routes/admin.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { insightsRoutes } from './routes/insights.js';
+import type { InsightsStore } from '../insights/insights-store.js';
 import type { ConversationStore } from '../history/conversation-store.js';
 import { documentRoutes } from './routes/documents.js';
 import { systemRoutes, type ReadinessProbe } from './routes/system.js';
@@ -45,6 +47,8 @@ export interface AppDeps {
   access: PageAccess;
   /** The callers' conversations and feedback; absent with HISTORY=off. */
   conversations?: ConversationStore;
+  /** What users ask and what goes unanswered, for admins; absent with HISTORY=off. */
+  insights?: InsightsStore;
   /** Page events from the Forge trigger; absent without Confluence. */
   pageEvents?: PageEventQueue;
   version: string;
@@ -119,6 +123,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(chatRoutes(deps.chat, chatAuth, deps.metrics, config.access.apiKeyConfluenceSpaces));
   app.use(documentRoutes(deps.uploads, uploadAuth, deps.metrics));
   app.use(conversationRoutes(deps.conversations, auth));
+  app.use(insightsRoutes(deps.insights, auth));
   app.use(
     adminRoutes(
       {

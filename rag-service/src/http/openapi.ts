@@ -136,6 +136,30 @@ export const ROUTES: RouteDoc[] = [
     secured: true,
   },
   {
+    method: 'get',
+    path: '/api/v1/admin/insights',
+    tag: 'admin',
+    summary:
+      'What users asked over `?days=` (1–365, default 30): questions, conversations, users, answered and unanswered, feedback and its reasons, per day, content gaps (unanswered and rated-down questions grouped by meaning), the most cited sources, questions per space and product. A Forge admin sees their own installation; 404 with HISTORY=off.',
+    responses: {
+      200: { description: 'the insights', schema: 'Insights' },
+      ...errors(400, 401, 403, 404, 503),
+    },
+    secured: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/insights/questions.csv',
+    tag: 'admin',
+    summary:
+      'The questions of the last `?days=` (1–365, default 30) as CSV: when, the question, product, space, answered, rating and reason.',
+    responses: {
+      200: { description: 'the questions', contentType: 'text/csv' },
+      ...errors(400, 401, 403, 404, 503),
+    },
+    secured: true,
+  },
+  {
     method: 'post',
     path: '/api/v1/forge/events',
     tag: 'forge',
