@@ -180,7 +180,7 @@ export class Retriever {
     for (const hit of lists.flat()) terms.set(hit.chunk.id, this.termsOf(hit.chunk).terms);
     const matchOf = informativeCoverage(queryTerms, terms.values());
     const askedTerms = request.question ? uniqueTerms(request.question) : queryTerms;
-    // A question of stop words only ("and that one?") refers to the conversation: gate on the whole query.
+    // A question of stop words only ("What about it?") refers to the conversation: gate on the whole query.
     const gateOf = askedTerms.size
       ? informativeCoverage(askedTerms, terms.values(), nameTerms(request.question ?? query))
       : matchOf;

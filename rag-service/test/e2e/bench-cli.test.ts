@@ -93,6 +93,25 @@ describe('bench CLI', () => {
     }
   }, 300_000);
 
+  it('times grouping 10,000 content-gap questions, and writes the figure', async () => {
+    const out = await tempDir();
+    try {
+      const { run } = await runBench(['--suites', 'insights', '--out', out.dir]);
+      // A few hundred missing topics (30 names, some with numbers), not one group per question.
+      expect(run.insights).toMatchObject({ gapQuestions: 10_000, askedQuestions: 50_000, runs: 5 });
+      expect(run.insights!.groups).toBeGreaterThan(30);
+      expect(run.insights!.groups).toBeLessThan(2_000);
+      expect(run.insights!.medianMs).toBeGreaterThan(0);
+      const written = JSON.parse(await readFile(path.join(out.dir, 'bench.json'), 'utf8')) as typeof run;
+      expect(written.insights).toEqual(run.insights);
+      expect(benchTables(run)).toMatch(
+        /insights: 10000 content-gap questions among 50000 grouped into \d+ groups/,
+      );
+    } finally {
+      await out.remove();
+    }
+  }, 120_000);
+
   it('refuses a bad option with a clear message', async () => {
     await expect(runBench(['--suites', 'speed'])).rejects.toThrow(/unknown suite speed/);
     await expect(runBench(['--chunks', '0'])).rejects.toThrow(/--chunks must be a positive whole number/);

@@ -73,7 +73,8 @@ describe('eval CLI', () => {
     await expect(runEval(['/nowhere'], {})).rejects.toThrow(/not a BEIR folder/);
     await expect(runEval(['/nowhere', '--modes', 'dense'], {})).rejects.toThrow(/need an embedder/);
     await expect(runEval(['/nowhere', '--stores', 'qdrant'], {})).rejects.toThrow(/QDRANT_URL/);
-    await expect(runEval(['/nowhere', '--candidates', 'many'], {})).rejects.toThrow(/--candidates must be/);
+    for (const bad of ['many', '0', '1001', '2.5'])
+      await expect(runEval(['/nowhere', '--candidates', bad], {})).rejects.toThrow(/--candidates must be/);
   });
 
   // The published BM25 baseline on SciFact test is 0.665 (BEIR) / 0.679 (Anserini): lexical must beat it,

@@ -28,6 +28,39 @@ describe('quote units', () => {
   });
 });
 
+describe('quote limits', () => {
+  it('does not end a sentence at "e.g." and caps one long sentence at 700 characters, at a word', () => {
+    expect(quoteUnits('Use a format, e.g. PDF files. Then upload it.').map((u) => u.text)).toEqual([
+      'Use a format, e.g. PDF files.',
+      'Then upload it.',
+    ]);
+    const long = `Rotate tokens ${'monthly and carefully '.repeat(60)}done.`;
+    const quote = quotePassage(long, 'rotate tokens');
+    expect(quote.prose.length).toBeLessThanOrEqual(701);
+    expect(quote.prose.endsWith('…')).toBe(true);
+    expect(long.startsWith(quote.prose.slice(0, -1))).toBe(true);
+  });
+
+  it('adds a second sentence only when it brings a word of the question the first lacks, within 420 characters', () => {
+    const text =
+      'Rotate tokens from the settings page. Tokens expire after a year. Rotate every token you revoke.';
+    // "Tokens expire…" adds no word of "rotate tokens" the first lacks.
+    expect(quotePassage(text, 'rotate tokens').prose).toBe('Rotate tokens from the settings page.');
+    const wordy = `Rotate from the settings page, ${'where the list is '.repeat(20)}shown. Tokens expire after a year.`;
+    // The second would add "tokens", but both together pass 420 characters.
+    expect(quotePassage(wordy, 'rotate tokens').prose).not.toContain('Tokens expire');
+  });
+
+  it('knows "how to" and "which command" as how-to questions, and quotes at most ten steps', () => {
+    const code = 'Rotate them like this:\n```sh\nkb rotate --all\n```';
+    expect(quotePassage(code, 'how to rotate tokens').blocks).toHaveLength(1);
+    expect(quotePassage(code, 'which commands rotate tokens').blocks).toHaveLength(1);
+    const steps = `Reindex:\n${Array.from({ length: 12 }, (_, i) => `${i + 1}. Reindex step ${i + 1} of the space.`).join('\n')}`;
+    const [block] = quotePassage(steps, 'What are the steps to reindex?').blocks;
+    expect(block!.split('\n')).toHaveLength(10);
+  });
+});
+
 describe('extractive quotes', () => {
   const passage = [
     'Tokens are issued by the admin. The default.',

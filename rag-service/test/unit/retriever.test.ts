@@ -211,6 +211,16 @@ describe('the retriever', () => {
     expect(await ask()).toEqual(without);
   });
 
+  it('gates a question of stop words only ("What about it?") on the words it was searched with', async () => {
+    const lexical = new Retriever(store, undefined);
+    const { passages } = await lexical.retrieve({
+      query: 'rotate token',
+      question: 'What about it?',
+      call: call(),
+    });
+    expect(passages.map((p) => p.chunk.id)).toContain('d0#0');
+  });
+
   it('takes at most two passages from one document while others match, and fills up from it when they do not', async () => {
     await store.replaceDocuments([
       manyChunkDocument(

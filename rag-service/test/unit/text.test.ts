@@ -10,6 +10,9 @@ describe('analyzer', () => {
       'sso',
       's3',
     ]);
+    // All capitals, or letters with digits, are names even where a sentence starts or in lower case.
+    expect([...nameTerms('SSO login?')]).toEqual(['sso']);
+    expect([...nameTerms('supports s3?')]).toEqual(['s3']);
     // The first word of a sentence (or after a colon) is capitalised anyway.
     expect([...nameTerms('Slack: Confluence pages. Upload them to Jira.')]).toEqual(['jira']);
   });
