@@ -17,7 +17,7 @@ export class AccessUnverifiedError extends Error {
   override readonly name: string = 'AccessUnverifiedError';
 }
 
-/** Ids per CQL query: one search per chat covers the pages a turn can use, and stays within URL limits. */
+/** Ids per CQL query: one or two searches cover a turn's candidate pages, and each stays within URL limits. */
 export const IDS_PER_SEARCH = 50;
 
 /** Inside a user's wait: a few short tries, and never more than a few seconds of the turn's budget. */

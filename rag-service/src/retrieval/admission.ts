@@ -6,8 +6,8 @@ import type { RetrievedChunk } from '../store/vector-store.js';
 /**
  * Keeps, in rank order, the candidates the asker may see. Only Confluence content is checked; its pages are
  * asked about a batch at a time, best-ranked first, and the next batch only when the visible ones are not
- * `enough` — so a turn usually costs one check, and none when every decision is cached. A candidate whose
- * page could not be checked is dropped: nothing unverified reaches the prompt.
+ * `enough` (the retriever asks for all: see Retriever.retrieve); none when every decision is cached. A
+ * candidate whose page could not be checked is dropped: nothing unverified reaches the prompt.
  */
 export async function admitVisible<T extends { hit: { chunk: RetrievedChunk } }>(
   ranked: readonly T[],
