@@ -129,6 +129,18 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     expect(confluence.requests.filter((r) => r.path.endsWith(`/pages/${spare.id}`))).toEqual([]);
   });
 
+  it('leaves a page whose version has not changed as it is: read to learn its version, not re-indexed', async () => {
+    const recordOf = async () =>
+      (await t.service.store.listDocuments('confluence')).find((d) => d.pageId === drill.id);
+    const before = await recordOf();
+    expect(before).toBeDefined();
+    expect((await send('avi:confluence:updated:page', drill)).status).toBe(202);
+    await t.service.pageEvents!.settled();
+    // The same record, down to when it was indexed: nothing was converted, embedded or written.
+    expect(await recordOf()).toEqual(before);
+    expect(fetchesOf(drill)).toHaveLength(1);
+  });
+
   it('syncs a burst of events for one page once', async () => {
     confluence.edit(drill.id, storage('marker-drill-v3'));
     const sent = await Promise.all(

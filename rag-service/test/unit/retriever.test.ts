@@ -87,6 +87,25 @@ describe('the retriever', () => {
     expect(ids.filter((id) => id === 'd0#0' || id === 'copy#0')).toHaveLength(1);
   });
 
+  it('leaves out a near-copy that differs by a word in more than ten (terms overlap past 0.9)', async () => {
+    const original =
+      'Rotate the signing token monthly from the admin settings page, then restart every worker, check the audit log and notify owners.';
+    const nearCopy = `${original} Quickly.`;
+    await store.replaceDocuments([
+      oneChunkDocument('original', 'Signing', original),
+      oneChunkDocument('near', 'Signing', nearCopy),
+    ]);
+    const found = await store.search({ text: 'rotate signing token', limit: 10 });
+    expect(found.map((h) => h.chunk.docId)).toEqual(expect.arrayContaining(['original', 'near']));
+    const { passages } = await new Retriever(store, undefined).retrieve({
+      query: 'rotate signing token',
+      call: call(),
+    });
+    expect(passages.map((p) => p.chunk.docId).filter((d) => d === 'original' || d === 'near')).toHaveLength(
+      1,
+    );
+  });
+
   it('answers from the text alone when the embedding fails, and stops when the asker goes away', async () => {
     const failing = Object.assign(Object.create(embedder) as HashingEmbedder, {
       embedBatch: () => Promise.reject(new Error('embedding model down')),
