@@ -112,7 +112,7 @@ describe('resolvers', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'internal' } });
   });
 
-  it.each(['indexStatus', 'reindex', 'listJobs', 'getJob', 'cancelJob'])(
+  it.each(['indexStatus', 'reindex', 'listJobs', 'getJob', 'cancelJob', 'insights'])(
     'refuses %s to a non-admin without calling the service',
     async (key) => {
       admin = false;
