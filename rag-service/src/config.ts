@@ -129,6 +129,7 @@ const Env = z.object({
     .optional(),
   HISTORY: z.enum(['on', 'off']).default('on'),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  INSIGHTS_GAP_SIMILARITY: z.coerce.number().gt(0).max(1).default(0.75),
   ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   ACCESS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
@@ -166,6 +167,8 @@ export interface Config {
   readonly history: {
     readonly enabled: boolean;
     readonly retentionDays: number;
+    /** Cosine of two questions' embeddings at which content gaps put them in one group. */
+    readonly gapSimilarity: number;
   };
   readonly vectorStore: 'embedded' | 'qdrant';
   readonly qdrant: { readonly url?: string; readonly apiKey?: string; readonly collection: string };
@@ -327,6 +330,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     history: {
       enabled: e.HISTORY === 'on',
       retentionDays: e.HISTORY_RETENTION_DAYS,
+      gapSimilarity: e.INSIGHTS_GAP_SIMILARITY,
     },
     vectorStore,
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.QDRANT_COLLECTION },

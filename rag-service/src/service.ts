@@ -2,6 +2,7 @@ import type { MigratedDatabase } from './db/migrated-database.js';
 import { openDatabase } from './db/open.js';
 import { ConversationStore } from './history/conversation-store.js';
 import { InsightsStore } from './insights/insights-store.js';
+import { PhrasingVectors } from './insights/phrasing-vectors.js';
 import { RetentionSchedule } from './history/retention.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -223,7 +224,16 @@ export async function createService(
     log,
   );
   const conversations = database && config.history.enabled ? new ConversationStore(database) : undefined;
-  const insights = database && config.history.enabled ? new InsightsStore(database) : undefined;
+  const insights =
+    database && config.history.enabled
+      ? new InsightsStore(database, {
+          grouping: models.embedder && {
+            vectors: new PhrasingVectors(models.embedder),
+            sameTopic: config.history.gapSimilarity,
+            log,
+          },
+        })
+      : undefined;
   const retention = conversations
     ? new RetentionSchedule(conversations, config.history.retentionDays, log)
     : undefined;

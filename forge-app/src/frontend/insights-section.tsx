@@ -83,7 +83,7 @@ function InsightsBody({ state }: { state: InsightsState }) {
       <Heading size="xsmall">What the knowledge base cannot answer</Heading>
       {insights.gaps.length ? (
         <DynamicTable
-          caption="Content gaps: unanswered and rated-down questions, grouped by meaning"
+          caption={`Content gaps: unanswered and rated-down questions, grouped by ${insights.gapsGroupedBy === 'meaning' ? 'meaning' : 'their words (no embedding model answered)'}`}
           head={{
             cells: [
               { key: 'question', content: 'Question' },

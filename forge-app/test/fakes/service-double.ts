@@ -368,6 +368,7 @@ function emptyInsights(days: number): Insights {
     },
     perDay,
     gaps: [],
+    gapsGroupedBy: 'words',
     topSources: [],
     perSpace: [],
     perProduct: [],

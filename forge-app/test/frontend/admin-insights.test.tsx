@@ -44,6 +44,7 @@ function seeded(): Insights {
         lastAskedAt: '2026-11-20T10:00:00.000Z',
       },
     ],
+    gapsGroupedBy: 'meaning',
     topSources: [{ id: 'confluence:page:12', title: 'Reindexing', url: 'https://x/12', citations: 21 }],
     perSpace: [{ spaceKey: 'ENG', questions: 60 }],
     perProduct: [{ product: 'confluence', questions: 60 }],
@@ -90,6 +91,15 @@ describe('admin page insights', () => {
     expect(ui.tableRows('Most cited sources')).toEqual([['Reindexing', '21']]);
     expect(ui.text()).toContain('60 questions in 40 conversations from 12 people · 15 unanswered (25%)');
     expect(ui.text()).toContain('9 up, 4 down — wrong 1, outdated 3');
+  });
+
+  it('says when the gaps are grouped by their words, not by meaning', async () => {
+    panel = await open({
+      prepare: (service) => (service.insights = { ...seeded(), gapsGroupedBy: 'words' }),
+    });
+    const caption =
+      'Content gaps: unanswered and rated-down questions, grouped by their words (no embedding model answered)';
+    expect(panel.ui.tableRows(caption)).toHaveLength(2);
   });
 
   it('asks for another period when the admin picks one', async () => {

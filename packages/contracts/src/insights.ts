@@ -66,6 +66,10 @@ export const Insights = z
     gaps: z
       .array(ContentGap)
       .meta({ description: 'unanswered and rated-down questions by meaning, biggest first' }),
+    gapsGroupedBy: z.enum(['meaning', 'words']).meta({
+      description:
+        "meaning: by the embedding model's vectors, then words; words: by the lexical analyzer alone (no embedding model, or it did not answer)",
+    }),
     topSources: z.array(CitedSource),
     perSpace: z.array(z.object({ spaceKey: z.string().nullable(), questions: count })),
     perProduct: z.array(z.object({ product: ChatProduct.nullable(), questions: count })),

@@ -123,7 +123,7 @@ export async function runBench(
   }
   if (suites.includes('insights')) {
     onProgress?.('insights: grouping 10,000 content-gap questions');
-    run.insights = insightsGrouping();
+    run.insights = await insightsGrouping();
   }
   await writeFile(path.join(values.out, 'bench.json'), `${JSON.stringify(run, null, 2)}\n`);
   return { run, out: values.out };
@@ -174,7 +174,7 @@ export function benchTables(run: BenchRun): string {
   if (run.insights) {
     const i = run.insights;
     out.push(
-      `insights: ${i.gapQuestions} content-gap questions among ${i.askedQuestions} grouped into ${i.groups} groups in ${i.medianMs} ms (median of ${i.runs}, max ${i.maxMs} ms)`,
+      `insights: ${i.gapQuestions} content-gap questions among ${i.askedQuestions} grouped into ${i.groups} groups in ${i.medianMs} ms (median of ${i.runs}, max ${i.maxMs} ms); joined by meaning (${i.dimensions} dimensions) into ${i.meaningGroups} groups in ${i.meaningMedianMs} ms (max ${i.meaningMaxMs} ms)`,
     );
   }
   return out.join('\n\n');

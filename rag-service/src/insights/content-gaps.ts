@@ -38,14 +38,18 @@ function vectorOf(terms: readonly string[], idf: (term: string) => number): Vect
   return { weights, norm: Math.sqrt(sum) };
 }
 
-interface Group {
-  centroid: Map<string, number>;
-  norm: number;
+/** Questions asked about one thing: each folded phrasing once, with how often and when it was last asked. */
+export interface GapGroup {
   phrasings: Map<string, { text: string; count: number; lastAskedAt: string }>;
   count: number;
   unanswered: number;
   ratedDown: number;
   lastAskedAt: string;
+}
+
+interface Group extends GapGroup {
+  centroid: Map<string, number>;
+  norm: number;
 }
 
 /**
@@ -73,17 +77,27 @@ function cosine(v: Vector, group: Group): number {
 }
 
 /**
+ * Unanswered and rated-down questions grouped as `lexicalGapGroups` groups them, biggest first.
+ */
+export function groupContentGaps(
+  questions: readonly GapQuestion[],
+  asked: readonly string[] = questions.map((q) => q.text),
+): ContentGap[] {
+  return contentGapsOf(lexicalGapGroups(questions, asked));
+}
+
+/**
  * Unanswered and rated-down questions grouped by meaning with the service's lexical analyzer: each
  * question's terms weighed by how rare they are among all questions asked, names (a word someone wrote
  * capitalised, "Slack", "SSO") three times more — a rephrasing keeps the name of its topic and changes the
  * other words — and joined to the closest group when their cosine reaches 0.5. Deterministic: the same questions give the same groups, in the same order, with the
- * same ids (made from the representative phrasing). Biggest groups first.
+ * same ids (made from the representative phrasing).
  */
-export function groupContentGaps(
+export function lexicalGapGroups(
   questions: readonly GapQuestion[],
   /** Every question of the period, answered or not: how common a word is among what people ask. */
   asked: readonly string[] = questions.map((q) => q.text),
-): ContentGap[] {
+): GapGroup[] {
   // Identical phrasings first, as one: their count orders the pass, so the common phrasing seeds its group.
   const phrasings = new Map<string, { text: string; items: GapQuestion[]; terms: string[] }>();
   const spellings = new Map<string, Map<string, number>>();
@@ -161,11 +175,23 @@ export function groupContentGaps(
     group.norm = Math.sqrt(sum);
   }
 
+  return groups;
+}
+
+/** A group's phrasings, the one asked most first (ties: code-point order of the folded phrasing). */
+export function rankedPhrasings(
+  g: GapGroup,
+): [string, { text: string; count: number; lastAskedAt: string }][] {
+  return [...g.phrasings.entries()].sort(
+    ([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0),
+  );
+}
+
+/** The groups as the admin sees them: a representative, a few recent examples, biggest first. */
+export function contentGapsOf(groups: readonly GapGroup[]): ContentGap[] {
   return groups
     .map((g): ContentGap => {
-      const ranked = [...g.phrasings.entries()].sort(
-        ([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0),
-      );
+      const ranked = rankedPhrasings(g);
       const [repKey, rep] = ranked[0]!;
       const examples = ranked
         .slice(1)

@@ -1,6 +1,8 @@
 import type { ChatProduct, CitedSource, FeedbackReason, Insights, InsightsDay } from '@kb/contracts';
 import type { Database } from '../db/database.js';
-import { groupContentGaps, type GapQuestion } from './content-gaps.js';
+import { contentGapsOf, lexicalGapGroups, type GapGroup, type GapQuestion } from './content-gaps.js';
+import { mergeByMeaning } from './meaning-merge.js';
+import type { GapGrouping } from './phrasing-vectors.js';
 
 /**
  * Whose questions an admin sees: an admin key, the whole service; a Forge admin, the users of their own
@@ -47,10 +49,16 @@ const int = (v: unknown): number => Number(v ?? 0);
 
 /** What people asked over a period, what went unanswered and what they rated: the admin's to-do list. */
 export class InsightsStore {
+  private readonly now: () => Date;
+  private readonly grouping: GapGrouping | undefined;
+
   constructor(
     private readonly db: Database,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    options: { now?: () => Date; grouping?: GapGrouping } = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.grouping = options.grouping;
+  }
 
   /** The questions of a period, for an export: oldest first. */
   async questions(
@@ -143,7 +151,7 @@ export class InsightsStore {
           ORDER BY created_at DESC, id LIMIT ${GAP_QUESTIONS_MAX}`,
         params,
       ),
-      // What people ask in general, for how common each word is (see groupContentGaps).
+      // What people ask in general, for how common each word is (see lexicalGapGroups).
       this.db.query<{ content: string }>(
         `WITH ${QUESTIONS} SELECT content FROM q ORDER BY created_at DESC, id LIMIT ${VOCABULARY_QUESTIONS_MAX}`,
         params,
@@ -159,6 +167,12 @@ export class InsightsStore {
       unanswered: !r.answered,
       ratedDown: r.rating === 'down',
     }));
+    const gaps = await this.gapGroups(
+      lexicalGapGroups(
+        gapQuestions,
+        asked.map((r) => r.content),
+      ),
+    );
     return {
       days,
       from: from.toISOString(),
@@ -180,10 +194,8 @@ export class InsightsStore {
         >,
       },
       perDay: everyDay(from, to, perDay),
-      gaps: groupContentGaps(
-        gapQuestions,
-        asked.map((r) => r.content),
-      ).slice(0, GAPS_MAX),
+      gaps: contentGapsOf(gaps.groups).slice(0, GAPS_MAX),
+      gapsGroupedBy: gaps.by,
       topSources: topSources.map((s): CitedSource => ({
         id: s.id,
         title: s.title || s.id,
@@ -193,6 +205,27 @@ export class InsightsStore {
       perSpace: perSpace.map((r) => ({ spaceKey: r.space_key, questions: int(r.n) })),
       perProduct: perProduct.map((r) => ({ product: r.product, questions: int(r.n) })),
     };
+  }
+
+  /**
+   * The lexical groups, joined by meaning when an embedding model is configured. A model that does not
+   * answer (after retries) leaves the words' grouping, said in `gapsGroupedBy`: the page still loads.
+   */
+  private async gapGroups(
+    lexical: GapGroup[],
+  ): Promise<{ groups: GapGroup[]; by: Insights['gapsGroupedBy'] }> {
+    const grouping = this.grouping;
+    if (!grouping) return { groups: lexical, by: 'words' };
+    try {
+      const groups = await mergeByMeaning(lexical, (texts) => grouping.vectors.of(texts), grouping.sameTopic);
+      return { groups, by: 'meaning' };
+    } catch (err) {
+      grouping.log.warn(
+        { err: err instanceof Error ? err.message : String(err), embeddings: grouping.vectors.id },
+        'content gaps grouped by words: the embedding model did not answer',
+      );
+      return { groups: lexical, by: 'words' };
+    }
   }
 
   private params(days: number, scope: InsightsScope): [string, string | null] {

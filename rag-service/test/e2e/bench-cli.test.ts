@@ -102,10 +102,14 @@ describe('bench CLI', () => {
       expect(run.insights!.groups).toBeGreaterThan(30);
       expect(run.insights!.groups).toBeLessThan(2_000);
       expect(run.insights!.medianMs).toBeGreaterThan(0);
+      // Joined by meaning: fewer groups, never more, and at least one per missing topic.
+      expect(run.insights!.meaningGroups).toBeLessThan(run.insights!.groups);
+      expect(run.insights!.meaningGroups).toBeGreaterThanOrEqual(30);
+      expect(run.insights!.dimensions).toBe(1_536);
       const written = JSON.parse(await readFile(path.join(out.dir, 'bench.json'), 'utf8')) as typeof run;
       expect(written.insights).toEqual(run.insights);
       expect(benchTables(run)).toMatch(
-        /insights: 10000 content-gap questions among 50000 grouped into \d+ groups/,
+        /insights: 10000 content-gap questions among 50000 grouped into \d+ groups .*joined by meaning \(1536 dimensions\) into \d+ groups/,
       );
     } finally {
       await out.remove();

@@ -12,6 +12,8 @@ export class HashingEmbedder implements Embedder {
   texts = 0;
   /** Milliseconds each batch takes, to give tests a window in which work is under way. */
   delayMs = 0;
+  /** Words this model knows to mean another ("okta" → "sso"): what a real model learns, that words alone miss. */
+  readonly synonyms = new Map<string, string>();
 
   constructor(
     readonly dimensions = 256,
@@ -30,7 +32,8 @@ export class HashingEmbedder implements Embedder {
 
   vector(text: string): number[] {
     const v = new Array<number>(this.dimensions).fill(0);
-    for (const term of analyze(text)) {
+    for (const word of analyze(text)) {
+      const term = this.synonyms.get(word) ?? word;
       let h = 2166136261;
       for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 16777619) >>> 0;
       v[h % this.dimensions]! += h & 1 ? 1 : -1;

@@ -28,6 +28,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps history for 90 days and joins content gaps at 0.75 cosine by default; both are bounded', () => {
+    expect(loadConfig({}).history).toEqual({ enabled: true, retentionDays: 90, gapSimilarity: 0.75 });
+    expect(loadConfig({ INSIGHTS_GAP_SIMILARITY: '0.6' }).history.gapSimilarity).toBe(0.6);
+    for (const bad of ['0', '1.5', 'high']) {
+      expect(() => loadConfig({ INSIGHTS_GAP_SIMILARITY: bad })).toThrow(/INSIGHTS_GAP_SIMILARITY/);
+    }
+    expect(loadConfig({ INSIGHTS_GAP_SIMILARITY: '1' }).history.gapSimilarity).toBe(1);
+  });
+
   it('shows calls without credentials every space on loopback only; elsewhere what API keys see', () => {
     const open = (env: Record<string, string>) => loadConfig(env).access.unauthenticatedConfluenceSpaces;
     expect(open({})).toBe('all');
