@@ -1,5 +1,6 @@
 import { contentGapsOf, lexicalGapGroups, type GapQuestion } from '../insights/content-gaps.js';
 import { mergeByMeaning, type EmbedTexts } from '../insights/meaning-merge.js';
+import { longQuestions, punctuationRuns, type HostileGroupingCase } from './insights-hostile.js';
 import { seededRandom } from './random.js';
 
 export interface InsightsGroupingResult {
@@ -16,6 +17,9 @@ export interface InsightsGroupingResult {
   meaningGroups: number;
   meaningMedianMs: number;
   meaningMaxMs: number;
+  /** Hostile input, grouped by words: long questions, and runs of punctuation (see insights-hostile.ts). */
+  longQuestions: HostileGroupingCase;
+  punctuationRuns: HostileGroupingCase;
 }
 
 /** Vectors as a model gives them, from no model: a direction per topic, and each phrasing a little off it. */
@@ -143,5 +147,7 @@ export async function insightsGrouping(
     meaningGroups,
     meaningMedianMs: meaning.medianMs,
     meaningMaxMs: meaning.maxMs,
+    longQuestions: longQuestions(),
+    punctuationRuns: punctuationRuns(),
   };
 }

@@ -28,7 +28,8 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
               PostgreSQL and a PostgreSQL server (--database-url) one after the other: c1 p50, c16
               throughput, idle and peak memory of the service and of the embedded database
   insights    what grouping the admin insights' content gaps costs a request (only when named):
-              10,000 unanswered questions among 50,000, grouped five times
+              10,000 unanswered questions among 50,000, grouped five times; then 5,000 questions of
+              4,000 characters among 50,000, and 3,000 runs of ". " (hostile input), three times each
 
 Options:
   --suites <a,b>        chat, ingestion, hostile, history, insights (default: chat,ingestion,hostile)
@@ -122,7 +123,7 @@ export async function runBench(
     });
   }
   if (suites.includes('insights')) {
-    onProgress?.('insights: grouping 10,000 content-gap questions');
+    onProgress?.('insights: grouping 10,000 content-gap questions, then long questions and punctuation runs');
     run.insights = await insightsGrouping();
   }
   await writeFile(path.join(values.out, 'bench.json'), `${JSON.stringify(run, null, 2)}\n`);
@@ -175,6 +176,15 @@ export function benchTables(run: BenchRun): string {
     const i = run.insights;
     out.push(
       `insights: ${i.gapQuestions} content-gap questions among ${i.askedQuestions} grouped into ${i.groups} groups in ${i.medianMs} ms (median of ${i.runs}, max ${i.maxMs} ms); joined by meaning (${i.dimensions} dimensions) into ${i.meaningGroups} groups in ${i.meaningMedianMs} ms (max ${i.meaningMaxMs} ms)`,
+      ...(
+        [
+          ['long questions', i.longQuestions],
+          ['punctuation runs', i.punctuationRuns],
+        ] as const
+      ).map(
+        ([what, c]) =>
+          `insights, ${what}: ${c.gapQuestions} of ${c.chars} characters among ${c.askedQuestions} grouped into ${c.groups} groups in ${c.medianMs} ms (median of ${c.runs}, max ${c.maxMs} ms)`,
+      ),
     );
   }
   return out.join('\n\n');

@@ -140,7 +140,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/api/v1/admin/insights',
     tag: 'admin',
     summary:
-      'What users asked over `?days=` (1–365, default 30): questions, conversations, users, answered and unanswered, feedback and its reasons, per day, content gaps (unanswered and rated-down questions grouped by meaning), the most cited sources, questions per space and product. A Forge admin sees their own installation; 404 with HISTORY=off.',
+      'What users asked over `?days=` (digits, 1–365, default 30): questions, conversations, users, answered and unanswered, feedback and its reasons, per day, content gaps (unanswered and rated-down questions grouped by meaning), the most cited sources, questions per space and product. A Forge admin sees their own installation; 404 with HISTORY=off.',
     responses: {
       200: { description: 'the insights', schema: 'Insights' },
       ...errors(400, 401, 403, 404, 503),
@@ -152,7 +152,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/api/v1/admin/insights/questions.csv',
     tag: 'admin',
     summary:
-      'The questions of the last `?days=` (1–365, default 30) as CSV: when, the question, product, space, answered, rating and reason.',
+      'The questions of the last `?days=` (digits, 1–365, default 30) as CSV: when, the question, product, space, answered, rating and reason.',
     responses: {
       200: { description: 'the questions', contentType: 'text/csv' },
       ...errors(400, 401, 403, 404, 503),

@@ -1,6 +1,12 @@
 import type { ChatProduct, CitedSource, FeedbackReason, Insights, InsightsDay } from '@kb/contracts';
 import type { Database } from '../db/database.js';
-import { contentGapsOf, lexicalGapGroups, type GapGroup, type GapQuestion } from './content-gaps.js';
+import {
+  QUESTION_CHARS,
+  contentGapsOf,
+  lexicalGapGroups,
+  type GapGroup,
+  type GapQuestion,
+} from './content-gaps.js';
 import { mergeByMeaning } from './meaning-merge.js';
 import type { GapGrouping } from './phrasing-vectors.js';
 
@@ -23,7 +29,7 @@ const TOP_SOURCES = 10;
 /** Unanswered or rated-down questions grouped at most (the most recent): a bound on the request's work. */
 const GAP_QUESTIONS_MAX = 20_000;
 /** Questions read for how common each word is among what people ask. */
-const VOCABULARY_QUESTIONS_MAX = 50_000;
+const VOCABULARY_QUESTIONS_MAX = 20_000;
 /** Gap groups returned at most. */
 const GAPS_MAX = 50;
 
@@ -86,7 +92,7 @@ export class InsightsStore {
     }>(
       `WITH ${QUESTIONS}
        SELECT created_at, content, product, space_key, answered, rating, reason FROM q ORDER BY created_at, id`,
-      this.params(days, scope),
+      this.params(periodStart(this.now(), days), scope),
     );
     return rows.map((r) => ({
       askedAt: new Date(r.created_at).toISOString(),
@@ -100,9 +106,35 @@ export class InsightsStore {
   }
 
   async insights(days: number, scope: InsightsScope): Promise<Insights> {
+    // One clock reading per request: the period the response names is the period its queries count.
     const to = this.now();
     const from = periodStart(to, days);
-    const params = this.params(days, scope);
+    const params = this.params(from, scope);
+    // The first QUESTION_CHARS of each question, and one more to tell a cut one: the rest never leaves
+    // the database (see QUESTION_CHARS).
+    const readingGaps = this.db.query<{
+      content: string;
+      created_at: Date;
+      answered: boolean;
+      rating: string | null;
+    }>(
+      `WITH ${QUESTIONS}
+       SELECT left(content, ${QUESTION_CHARS + 1}) AS content, created_at, answered, rating
+         FROM q WHERE NOT answered OR rating = 'down'
+        ORDER BY created_at DESC, id LIMIT ${GAP_QUESTIONS_MAX}`,
+      params,
+    );
+    // What people ask in general, for how common each word is (see lexicalGapGroups): read only when
+    // there is a gap to group.
+    const readingAsked = readingGaps.then((gaps) =>
+      gaps.length
+        ? this.db.query<{ content: string }>(
+            `WITH ${QUESTIONS} SELECT left(content, ${QUESTION_CHARS}) AS content FROM q
+              ORDER BY created_at DESC, id LIMIT ${VOCABULARY_QUESTIONS_MAX}`,
+            params,
+          )
+        : [],
+    );
     const [totals, reasons, perDay, perSpace, perProduct, topSources, gapRows, asked] = await Promise.all([
       this.db.query<Record<string, unknown>>(
         `WITH ${QUESTIONS}
@@ -145,17 +177,8 @@ export class InsightsStore {
           GROUP BY 1 ORDER BY n DESC, id LIMIT ${TOP_SOURCES}`,
         params,
       ),
-      this.db.query<{ content: string; created_at: Date; answered: boolean; rating: string | null }>(
-        `WITH ${QUESTIONS}
-         SELECT content, created_at, answered, rating FROM q WHERE NOT answered OR rating = 'down'
-          ORDER BY created_at DESC, id LIMIT ${GAP_QUESTIONS_MAX}`,
-        params,
-      ),
-      // What people ask in general, for how common each word is (see lexicalGapGroups).
-      this.db.query<{ content: string }>(
-        `WITH ${QUESTIONS} SELECT content FROM q ORDER BY created_at DESC, id LIMIT ${VOCABULARY_QUESTIONS_MAX}`,
-        params,
-      ),
+      readingGaps,
+      readingAsked,
     ]);
     const t = totals[0] ?? {};
     const questions = int(t.questions);
@@ -228,8 +251,7 @@ export class InsightsStore {
     }
   }
 
-  private params(days: number, scope: InsightsScope): [string, string | null] {
-    const from = periodStart(this.now(), days);
+  private params(from: Date, scope: InsightsScope): [string, string | null] {
     // The owner ids of an installation's users begin so (see history/owner.ts).
     const prefix = scope.kind === 'installation' ? `forge:${scope.installationId}:` : null;
     return [from.toISOString(), prefix];

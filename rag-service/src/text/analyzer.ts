@@ -43,6 +43,11 @@ export function uniqueTerms(text: string): Set<string> {
   return new Set(analyze(text));
 }
 
+/** What String.prototype.trim takes away: a word's gap to the one before may hold only these. */
+const SPACE = /^\s$/;
+/** After these, a capital starts a sentence, not a name. */
+const SENTENCE_END = new Set(['.', '!', '?', ':']);
+
 /**
  * The terms of the words a text writes as names: capitalised inside a sentence ("Does it support Slack?"),
  * all capitals ("SSO"), or letters with digits ("S3"). The first word of a sentence is capitalised anyway,
@@ -51,10 +56,21 @@ export function uniqueTerms(text: string): Set<string> {
 export function nameTerms(text: string): Set<string> {
   const names = new Set<string>();
   const normal = text.normalize('NFKC');
+  // The last character before a word that is not a space ('' at the start), found by scanning only the
+  // gap since the previous word: slicing and trimming all the text before each word was quadratic.
+  let last = '';
+  let scanned = 0;
   for (const match of normal.matchAll(WORD)) {
     const word = match[0];
-    const before = normal.slice(0, match.index).trimEnd();
-    const startsSentence = before === '' || /[.!?:]$/.test(before);
+    for (let i = match.index - 1; i >= scanned; i--) {
+      if (!SPACE.test(normal[i]!)) {
+        last = normal[i]!;
+        break;
+      }
+    }
+    scanned = match.index + word.length;
+    const startsSentence = last === '' || SENTENCE_END.has(last);
+    last = word.at(-1)!;
     const looksLikeName =
       (!startsSentence && /^\p{Lu}/u.test(word)) ||
       /^\p{Lu}{2,}$/u.test(word) ||

@@ -93,7 +93,7 @@ describe('bench CLI', () => {
     }
   }, 300_000);
 
-  it('times grouping 10,000 content-gap questions, and writes the figure', async () => {
+  it('times grouping 10,000 content-gap questions, and hostile ones, and writes the figures', async () => {
     const out = await tempDir();
     try {
       const { run } = await runBench(['--suites', 'insights', '--out', out.dir]);
@@ -106,15 +106,27 @@ describe('bench CLI', () => {
       expect(run.insights!.meaningGroups).toBeLessThan(run.insights!.groups);
       expect(run.insights!.meaningGroups).toBeGreaterThanOrEqual(30);
       expect(run.insights!.dimensions).toBe(1_536);
+      // Hostile input: long questions (each a phrasing of its own), and runs of ". " (one phrasing).
+      expect(run.insights!.longQuestions).toMatchObject({
+        gapQuestions: 5_000,
+        askedQuestions: 50_000,
+        chars: 4_000,
+        groups: 5_000,
+      });
+      expect(run.insights!.punctuationRuns).toMatchObject({ gapQuestions: 3_000, chars: 4_000, groups: 1 });
       const written = JSON.parse(await readFile(path.join(out.dir, 'bench.json'), 'utf8')) as typeof run;
       expect(written.insights).toEqual(run.insights);
       expect(benchTables(run)).toMatch(
         /insights: 10000 content-gap questions among 50000 grouped into \d+ groups .*joined by meaning \(1536 dimensions\) into \d+ groups/,
       );
+      expect(benchTables(run)).toMatch(
+        /insights, long questions: 5000 of 4000 characters among 50000 grouped into 5000 groups in \d+ ms/,
+      );
+      expect(benchTables(run)).toMatch(/insights, punctuation runs: 3000 of 4000 characters .* in \d+ ms/);
     } finally {
       await out.remove();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a bad option with a clear message', async () => {
     await expect(runBench(['--suites', 'speed'])).rejects.toThrow(/unknown suite speed/);

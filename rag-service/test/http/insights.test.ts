@@ -174,11 +174,39 @@ describe('admin insights (a real PostgreSQL server)', () => {
     await request(t.url).get('/api/v1/admin/insights').set('X-API-Key', READER).expect(403);
   });
 
-  it('refuses a period that is not 1 to 365 whole days, naming it', async () => {
-    for (const days of ['0', '366', 'ten', '1.5']) {
+  it('makes inert, in the CSV, a question a spreadsheet would run as a formula', async () => {
+    const formulas = [' =HYPERLINK("https://x")', '\n=1+1', '＝1+1', '＠SUM(A1)'];
+    await seed(
+      database.url,
+      formulas.map((question) => ({ ...rows[1]!, question, daysAgo: 0, spaceKey: null })),
+      Date.now(),
+    );
+    const res = await request(t.url)
+      .get('/api/v1/admin/insights/questions.csv?days=1')
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    for (const question of formulas) expect(res.text).toContain(`,"'${question.replaceAll('"', '""')}",`);
+  });
+
+  it('refuses a period that is not 1 to 365 whole days written in digits, naming it', async () => {
+    // Number() reads "0x1e", "1e1", "3.0" and " 30 " as 30, 10, 3 and 30: a typo would pass as a period.
+    const refused = ['0', '366', 'ten', '1.5', '0x1e', '1e1', '3.0', '%2030%20', '+30', '-1', '30%0A', ''];
+    for (const days of refused) {
       const res = await insights(`?days=${days}`).expect(400);
-      expect(ErrorBody.parse(res.body).error.message).toMatch(/days/);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(ErrorBody.parse(res.body).error.message).toMatch(/^invalid query: days: days must be/);
     }
+    const twice = await insights('?days=7&days=30').expect(400);
+    expect(ErrorBody.parse(twice.body).error.message).toMatch(
+      /^invalid query: days: days must be given once/,
+    );
+    const csv = await request(t.url)
+      .get('/api/v1/admin/insights/questions.csv?days=1e1')
+      .set('X-API-Key', ADMIN)
+      .expect(400);
+    expect(ErrorBody.parse(csv.body).error.message).toMatch(/^invalid query: days: /);
+    // Digits are digits, leading zeros too.
+    expect(Insights.parse((await insights('?days=07').expect(200)).body).days).toBe(7);
   });
 
   it('keeps where a question was asked, from the chat request', async () => {

@@ -1,6 +1,7 @@
 import { contentGapsOf, lexicalGapGroups, type GapQuestion } from '../../src/insights/content-gaps.js';
 import { MEANING_GROUPS_MAX, mergeByMeaning, type EmbedTexts } from '../../src/insights/meaning-merge.js';
-import { PhrasingVectors } from '../../src/insights/phrasing-vectors.js';
+import { ADMIN_BUDGET_MS } from '../../../forge-app/src/resolvers/deadline.js';
+import { EMBED_BUDGET_MS, PhrasingVectors } from '../../src/insights/phrasing-vectors.js';
 import { HashingEmbedder } from '../fakes/hashing-embedder.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 0, minute)).toISOString();
@@ -80,6 +81,12 @@ describe('content gaps joined by meaning', () => {
 });
 
 describe('phrasing vectors', () => {
+  it("waits for the model at most half the Forge admin page's budget, so a slow model leaves it its figures", () => {
+    // The page's resolver gives the whole call ADMIN_BUDGET_MS; the reads and the grouping need their share.
+    expect(EMBED_BUDGET_MS).toBeGreaterThan(0);
+    expect(EMBED_BUDGET_MS).toBeLessThanOrEqual(ADMIN_BUDGET_MS / 2);
+  });
+
   it('embeds a phrasing once, keeps the most recently used, and evicts the least', async () => {
     const embedder = new HashingEmbedder(16, 8);
     const vectors = new PhrasingVectors(embedder, 2);

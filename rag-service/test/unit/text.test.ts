@@ -17,6 +17,15 @@ describe('analyzer', () => {
     expect([...nameTerms('Slack: Confluence pages. Upload them to Jira.')]).toEqual(['jira']);
   });
 
+  it('tells a sentence start across any run of spaces and punctuation between two words', () => {
+    // What comes before a word is looked at only back to the word before (it was all the text, each time).
+    expect([...nameTerms(`Slack:${' '.repeat(10_000)}Confluence and${'\n'.repeat(10_000)}Jira`)]).toEqual([
+      'jira',
+    ]);
+    expect([...nameTerms(`${'. '.repeat(5_000)}Slack and ${'. '.repeat(5_000)}x Jira`)]).toEqual(['jira']);
+    expect([...nameTerms(`${' '.repeat(1_000)}Slack`)]).toEqual([]);
+  });
+
   it('lower-cases, drops stop words and question filler, stems', () => {
     expect(analyze('How do I rotate the API tokens?')).toEqual(['rotat', 'api', 'token']);
     expect(analyze("Reindexing the knowledge base's indexes")).toEqual([

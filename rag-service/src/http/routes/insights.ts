@@ -5,16 +5,25 @@ import { DatabaseUnavailableError } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { InsightsScope, InsightsStore } from '../../insights/insights-store.js';
 import { callerOf, type Access } from '../auth.js';
+import { csvField } from '../csv.js';
 import { parseWith } from '../validate.js';
 
-const PeriodQuery = z.strictObject({
-  days: z.coerce
-    .number()
-    .int('days must be a whole number')
-    .min(1, 'days must be at least 1')
-    .max(INSIGHTS_DAYS_MAX, `days must be at most ${INSIGHTS_DAYS_MAX}`)
-    .default(INSIGHTS_DAYS_DEFAULT),
-});
+/**
+ * A period in days as an admin writes it: digits only. Number() alone also takes "0x1e", "1e1", "3.0"
+ * and " 30 ", so a typo would quietly read as another period; an empty `days=` is refused too.
+ */
+const Days = z
+  .string('days must be given once, as a whole number of days')
+  .regex(/^[0-9]+$/, `days must be a whole number from 1 to ${INSIGHTS_DAYS_MAX}, in digits`)
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .min(1, 'days must be at least 1')
+      .max(INSIGHTS_DAYS_MAX, `days must be at most ${INSIGHTS_DAYS_MAX}`),
+  );
+
+const PeriodQuery = z.strictObject({ days: Days.default(INSIGHTS_DAYS_DEFAULT) });
 
 /** A Forge admin sees their own installation's users; an admin key (or the local operator), the service. */
 function scopeOf(res: Response): InsightsScope {
@@ -23,13 +32,6 @@ function scopeOf(res: Response): InsightsScope {
     return { kind: 'installation', installationId: caller.installationId ?? '' };
   }
   return { kind: 'service' };
-}
-
-/** One CSV field: quoted, quotes doubled, and a leading = + - @ made inert for spreadsheets. */
-function csvField(value: string | boolean | null): string {
-  const text = value === null ? '' : String(value);
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return `"${safe.replaceAll('"', '""')}"`;
 }
 
 /**
