@@ -120,6 +120,25 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       expect(ids(hits)).not.toContain('holidays#0');
     });
 
+    it('weighs a word few documents hold above one most hold (IDF), however often the common one repeats', async () => {
+      for (let i = 0; i < 8; i++) {
+        await put(store, {
+          id: `service-${i}`,
+          title: `Service ${i}`,
+          spaceKey: 'OPS',
+          texts: [`Service ${i}: the service restarts the service nightly, service by service.`],
+        });
+      }
+      await put(store, {
+        id: 'badge',
+        title: 'Badges',
+        spaceKey: 'OPS',
+        texts: ['The quokka badge opens the lab.'],
+      });
+      const hits = await store.search({ text: 'service quokka', limit: 3 });
+      expect(hits[0]?.chunk.id).toBe('badge#0');
+    });
+
     it('returns nothing for words no document holds, and for an empty query', async () => {
       for (const d of DOCS) await put(store, d);
       expect(await store.search({ text: 'zanzibar quokka', limit: 5 })).toEqual([]);
