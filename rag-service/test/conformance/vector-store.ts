@@ -1,3 +1,4 @@
+import { RRF_K } from '../../src/retrieval/fusion.js';
 import type { DocumentSource } from '@kb/contracts';
 import type {
   DocumentRecord,
@@ -332,6 +333,14 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
         await store.close();
         store = await harness.open(DENSE, { reset: true });
         for (const d of DOCS) await put(store, d, true);
+      });
+
+      it(`fuses by reciprocal rank with the one constant both stores use (k = ${RRF_K})`, async () => {
+        // The holiday policy is first both lexically and by vector: 1/(k+1) from each list.
+        const query = 'annual leave approval manager';
+        const [top] = await store.search({ text: query, vector: embedder.vector(query), limit: 3 });
+        expect(top?.chunk.docId).toBe('holidays');
+        expect(top?.score).toBeCloseTo(2 / (RRF_K + 1), 6);
       });
 
       it('finds by vector alone (dense), reporting a similarity', async () => {
