@@ -350,7 +350,7 @@ export class QdrantTestServer extends LocalServer {
     ) {
       const lists = asArray(q.prefetch as Record<string, unknown>[]).map((pf) => this.rank(c, pf, filter));
       // `{rrf: {k}}` names the constant; `{fusion: 'rrf'}` takes Qdrant's default, 2.
-      const k = Number((query as { rrf?: { k?: number } }).rrf?.k ?? 2);
+      const k = (query as { rrf?: { k?: number } }).rrf?.k ?? 2;
       const fused = new Map<Point, number>();
       for (const list of lists)
         list.forEach((hit, r) => fused.set(hit.point, (fused.get(hit.point) ?? 0) + 1 / (k + r + 1)));
