@@ -149,6 +149,45 @@ describe('resolvers', () => {
     }
   });
 
+  it.each([
+    ['Confluence', CONFLUENCE_SETTINGS],
+    ['Jira', JIRA_ADMIN],
+  ])(
+    'counts an admin check that throws (%s: the product unreachable) as "not an admin"',
+    async (_, context) => {
+      const unreachable = new FakeForgeRuntime(service.url, () => {
+        throw new Error('socket hang up');
+      });
+      unreachable.install();
+      try {
+        expect(await call('indexStatus', {}, context)).toMatchObject({
+          ok: false,
+          error: { code: 'not_admin' },
+        });
+        expect(service.requests).toEqual([]);
+      } finally {
+        runtime.install();
+      }
+    },
+  );
+
+  it('counts a space administrator as "not an admin": only the application-wide grant counts', async () => {
+    const spaceAdmin = new FakeForgeRuntime(service.url, () => ({
+      status: 200,
+      body: { operations: [{ operation: 'administer', targetType: 'space' }] },
+    }));
+    spaceAdmin.install();
+    try {
+      expect(await call('indexStatus', {}, CONFLUENCE_SETTINGS)).toMatchObject({
+        ok: false,
+        error: { code: 'not_admin' },
+      });
+      expect(service.requests).toEqual([]);
+    } finally {
+      runtime.install();
+    }
+  });
+
   it('passes the running job’s id with a reindex conflict', async () => {
     const first = await call('reindex', { source: 'files' }, CONFLUENCE_SETTINGS);
     expect(first).toMatchObject({ ok: true, data: { jobId: expect.any(String) as string } });

@@ -4,6 +4,7 @@ import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { withRetry, type RetryPolicy } from '../models/retry.js';
 import { documentSparseVector, querySparseVector } from '../text/sparse.js';
 import { lexicalContent } from './lance-rows.js';
+import { RRF_K } from '../retrieval/fusion.js';
 import { pointId } from './point-id.js';
 import { repairOrphansOnOpen, type StoreLog } from './orphans.js';
 import { qdrantFilter, staleChunksFilter } from './qdrant-filter.js';
@@ -347,7 +348,9 @@ export class QdrantStore implements VectorStore {
               { query: dense, using: DENSE, limit: query.limit, filter },
               { query: sparse, using: LEXICAL, limit: query.limit, filter },
             ],
-            query: { fusion: 'rrf' },
+            // The embedded store's constant, not Qdrant's default (2): both backends weigh rank alike, so the
+            // retriever's re-ranking means the same whichever store holds the index.
+            query: { rrf: { k: RRF_K } },
             with_vector: [DENSE],
           }
         : dense

@@ -1,3 +1,4 @@
+import { RRF_K } from '../../src/retrieval/fusion.js';
 import type { DocumentSource } from '@kb/contracts';
 import type {
   DocumentRecord,
@@ -118,6 +119,25 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
         headingPath: ['API tokens', 'Part 0'],
       });
       expect(ids(hits)).not.toContain('holidays#0');
+    });
+
+    it('weighs a word few documents hold above one most hold (IDF), however often the common one repeats', async () => {
+      for (let i = 0; i < 8; i++) {
+        await put(store, {
+          id: `service-${i}`,
+          title: `Service ${i}`,
+          spaceKey: 'OPS',
+          texts: [`Service ${i}: the service restarts the service nightly, service by service.`],
+        });
+      }
+      await put(store, {
+        id: 'badge',
+        title: 'Badges',
+        spaceKey: 'OPS',
+        texts: ['The quokka badge opens the lab.'],
+      });
+      const hits = await store.search({ text: 'service quokka', limit: 3 });
+      expect(hits[0]?.chunk.id).toBe('badge#0');
     });
 
     it('returns nothing for words no document holds, and for an empty query', async () => {
@@ -313,6 +333,14 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
         await store.close();
         store = await harness.open(DENSE, { reset: true });
         for (const d of DOCS) await put(store, d, true);
+      });
+
+      it(`fuses by reciprocal rank with the one constant both stores use (k = ${RRF_K})`, async () => {
+        // The holiday policy is first both lexically and by vector: 1/(k+1) from each list.
+        const query = 'annual leave approval manager';
+        const [top] = await store.search({ text: query, vector: embedder.vector(query), limit: 3 });
+        expect(top?.chunk.docId).toBe('holidays');
+        expect(top?.score).toBeCloseTo(2 / (RRF_K + 1), 6);
       });
 
       it('finds by vector alone (dense), reporting a similarity', async () => {

@@ -10,11 +10,27 @@ interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
   jwk: JWK;
+  /** What it signs with (Forge: RS256). */
+  alg: string;
 }
 
-export async function signingKey(kid: string): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+/**
+ * An RSA key pair for signing tokens. `published: 'without alg'` leaves `alg` out of the JWK, as many
+ * JWKS do: then only the verifier's own algorithm list stops a token signed another way.
+ */
+export async function signingKey(
+  kid: string,
+  alg: 'RS256' | 'PS256' = 'RS256',
+  published: 'with alg' | 'without alg' = 'with alg',
+): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = {
+    ...(await exportJWK(publicKey)),
+    kid,
+    use: 'sig',
+    ...(published === 'with alg' ? { alg } : {}),
+  };
+  return { kid, privateKey, jwk, alg };
 }
 
 /**
@@ -75,7 +91,7 @@ export class ForgeSigner extends LocalServer {
       ...claims,
       app,
     })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid })
       .sign(key.privateKey);
   }
 }

@@ -342,9 +342,15 @@ export class QdrantTestServer extends LocalServer {
     const limit = Number(q.limit ?? 10);
     const query = q.query;
     const candidates = this.filtered(c, filter);
-    if (query && typeof query === 'object' && !Array.isArray(query) && 'fusion' in query) {
+    if (
+      query &&
+      typeof query === 'object' &&
+      !Array.isArray(query) &&
+      ('fusion' in query || 'rrf' in query)
+    ) {
       const lists = asArray(q.prefetch as Record<string, unknown>[]).map((pf) => this.rank(c, pf, filter));
-      const k = 2; // Qdrant's default RRF constant
+      // `{rrf: {k}}` names the constant; `{fusion: 'rrf'}` takes Qdrant's default, 2.
+      const k = (query as { rrf?: { k?: number } }).rrf?.k ?? 2;
       const fused = new Map<Point, number>();
       for (const list of lists)
         list.forEach((hit, r) => fused.set(hit.point, (fused.get(hit.point) ?? 0) + 1 / (k + r + 1)));
@@ -375,7 +381,8 @@ export class QdrantTestServer extends LocalServer {
         point,
         score,
       }));
-    } else throw new QdrantError(400, 'Wrong input: this stand-in supports dense, sparse and fusion queries');
+    } else
+      throw new QdrantError(400, 'Wrong input: this stand-in supports dense, sparse, fusion and rrf queries');
     return scored.sort((a, b) => b.score - a.score).slice(0, limit);
   }
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { forgeTokenVerifier } from '../../src/http/forge-token.js';
-import { ForgeSigner, signingKey, TEST_APP_ID } from '../fakes/forge-signer.js';
+import { ForgeSigner, signingKey, TEST_APP_ID, type SigningKey } from '../fakes/forge-signer.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const b64url = (value: unknown) =>
@@ -13,9 +13,13 @@ describe('Forge Invocation Token', () => {
   let forge: ForgeSigner;
   let t: TestService;
   let logged = '';
+  /** An RSA-PSS key in the JWKS without `alg`: only the RS256-only rule refuses what it signs. */
+  let pss: SigningKey;
 
   beforeAll(async () => {
     forge = await ForgeSigner.create();
+    pss = await signingKey('forge-key-pss', 'PS256', 'without alg');
+    forge.publish(pss);
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         logged += chunk.toString();
@@ -84,6 +88,10 @@ describe('Forge Invocation Token', () => {
 
   it.each<[string, () => Promise<string>]>([
     ['expired', () => forge.token({ exp: now() - 120, iat: now() - 180, nbf: now() - 180 })],
+    // Past the 30 s of skew tolerated, and well short of the 120 s above: a wider tolerance lets these in.
+    ['expired 45 s ago', () => forge.token({ exp: now() - 45, iat: now() - 105, nbf: now() - 105 })],
+    ['valid only 45 s from now', () => forge.token({ nbf: now() + 45 })],
+    ['signed RS-PSS (PS256) by a published key', () => forge.token({}, pss)],
     ['not yet valid', () => forge.token({ nbf: now() + 300 })],
     ['for another app (audience)', () => forge.token({ aud: 'ari:cloud:ecosystem::app/someone-else' })],
     ['from another issuer', () => forge.token({ iss: 'https://evil.example' })],

@@ -148,7 +148,7 @@ describe('Qdrant with a language model and embeddings (hybrid through the Query 
       string,
       unknown
     >;
-    expect(query.query).toEqual({ fusion: 'rrf' });
+    expect(query.query).toEqual({ rrf: { k: 60 } });
     expect((query.prefetch as { using: string }[]).map((p) => p.using)).toEqual(['dense', 'lexical']);
     expect(qdrant.collections.get('knowledge')?.metadata).toMatchObject({
       embeddings: 'openai:text-embedding-3-small',
