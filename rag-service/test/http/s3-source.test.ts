@@ -1,5 +1,11 @@
 import { ChatResponse, ErrorBody, IndexStatus, type Job } from '@kb/contracts';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import request from 'supertest';
 import { ExtractiveAnswerer, LexicalCondenser } from '../../src/chat/extractive.js';
 import { HashingEmbedder } from '../fakes/hashing-embedder.js';
@@ -218,8 +224,9 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
     const key = `docs/.uploads/${id.slice('upload:'.length)}`;
     const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(await stored.Body!.transformToString()).toContain('quokka');
-    // Not on the task's disk, and not indexed twice (the s3 source skips the dot-folder).
-    expect(await s3Ids()).not.toContain(expect.stringContaining('pager'));
+    // Not indexed twice: a sync of the bucket skips the uploads' dot-folder.
+    expect((await reindex({})).state).toBe('succeeded');
+    expect((await s3Ids()).filter((i) => i.includes('pager'))).toEqual([]);
 
     const again = await request(t.url)
       .post('/api/v1/documents')
@@ -245,6 +252,53 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
       await replica.close();
     }
   }, 120_000);
+
+  it('keeps no new original whose indexing failed, and indexes a replaced one on the next sync', async () => {
+    const upload = (name: string, text: string) =>
+      request(t.url)
+        .post('/api/v1/documents')
+        .set('X-API-Key', ADMIN)
+        .attach('file', Buffer.from(text), name);
+    const exists = (key: string) =>
+      client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+        () => true,
+        () => false,
+      );
+    const owner = (
+      (await upload('first.md', '# First\n\nThe first version (wombat).\n').expect(201)).body.id as string
+    )
+      .slice('upload:'.length)
+      .split('/')[0]!;
+    embedder.failWith = new Error('the model refused');
+    try {
+      const failed = await upload('new.md', '# New\n\nNever indexed (numbat).\n');
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      expect(ErrorBody.parse(failed.body).error.message).not.toMatch(/at .*\.ts:\d+/);
+      expect(await exists(`docs/.uploads/${owner}/new.md`)).toBe(false);
+
+      await upload('first.md', '# First\n\nThe second version (platypus).\n');
+      expect(await exists(`docs/.uploads/${owner}/first.md`)).toBe(true);
+    } finally {
+      embedder.failWith = undefined;
+    }
+    const files = await request(t.url)
+      .post('/api/v1/admin/reindex')
+      .set('X-API-Key', ADMIN)
+      .send({ source: 'files' })
+      .expect(202);
+    const synced = await t.service.jobs.whenFinished(files.body.jobId as string);
+    expect(synced.progress.indexed).toBe(1);
+    const answer = ChatResponse.parse(
+      (
+        await request(t.url)
+          .post('/api/v1/chat')
+          .set('X-API-Key', READER)
+          .send({ message: 'platypus version' })
+          .expect(200)
+      ).body,
+    );
+    expect(answer.sources[0]?.url).toMatch(new RegExp(`^uploads/${owner}/first\\.md`));
+  }, 60_000);
 
   it('refuses a reindex of s3 on a service without a bucket', async () => {
     const plain = await startTestService({ ADMIN_API_KEYS: ADMIN });
