@@ -69,6 +69,8 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
       .expect(202);
     return service.service.jobs.whenFinished(res.body.jobId as string);
   };
+  const upload = (name: string, text: string) =>
+    request(t.url).post('/api/v1/documents').set('X-API-Key', ADMIN).attach('file', Buffer.from(text), name);
   const gets = () => s3.requests.filter((r) => r.startsWith(`GET /${BUCKET}/docs/`)).length;
   const s3Ids = async () => (await t.service.store.listDocuments('s3')).map((d) => d.id);
 
@@ -210,15 +212,8 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
   }, 120_000);
 
   it('keeps an upload in the bucket, where a replica with an empty DATA_DIR finds and indexes it', async () => {
-    const res = await request(t.url)
-      .post('/api/v1/documents')
-      .set('X-API-Key', ADMIN)
-      .attach(
-        'file',
-        Buffer.from('# Pager duty\n\nThe pager rotates every Tuesday at noon (quokka).\n'),
-        'pager.md',
-      )
-      .expect(201);
+    const PAGER = '# Pager duty\n\nThe pager rotates every Tuesday at noon (quokka).\n';
+    const res = await upload('pager.md', PAGER).expect(201);
     const id = res.body.id as string;
     expect(id).toMatch(/^upload:key-[0-9a-f]{16}\/pager\.md$/);
     const key = `docs/.uploads/${id.slice('upload:'.length)}`;
@@ -228,15 +223,7 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
     expect((await reindex({})).state).toBe('succeeded');
     expect((await s3Ids()).filter((i) => i.includes('pager'))).toEqual([]);
 
-    const again = await request(t.url)
-      .post('/api/v1/documents')
-      .set('X-API-Key', ADMIN)
-      .attach(
-        'file',
-        Buffer.from('# Pager duty\n\nThe pager rotates every Tuesday at noon (quokka).\n'),
-        'pager.md',
-      )
-      .expect(200);
+    const again = await upload('pager.md', PAGER).expect(200);
     expect(again.body.status).toBe('unchanged');
 
     const replica = await start(); // its own, empty DATA_DIR and its own index
@@ -254,11 +241,6 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
   }, 120_000);
 
   it('keeps no new original whose indexing failed, and indexes a replaced one on the next sync', async () => {
-    const upload = (name: string, text: string) =>
-      request(t.url)
-        .post('/api/v1/documents')
-        .set('X-API-Key', ADMIN)
-        .attach('file', Buffer.from(text), name);
     const exists = (key: string) =>
       client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
         () => true,
