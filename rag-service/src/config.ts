@@ -80,16 +80,21 @@ const Env = z.object({
   ),
   // A folder-like prefix: "docs" means the keys under "docs/", never "docs-old/".
   S3_PREFIX: optionalText.transform((v) => {
-    const p = (v ?? '').replace(/^\/+/, '');
+    const p = (v ?? '').replace(/\/{2,}/g, '/').replace(/^\/+/, '');
     return p && !p.endsWith('/') ? `${p}/` : p;
   }),
+  // An AWS region, or `auto` (Cloudflare R2's).
   S3_REGION: optionalText.pipe(
     z
       .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name, e.g. eu-west-1')
+      .regex(/^([a-z]{2}(-[a-z]+)+-\d+|auto)$/, 'must be an AWS region name, e.g. eu-west-1 (or auto for R2)')
       .optional(),
   ),
-  S3_ENDPOINT: optionalUrl,
+  // Credentials come from the AWS chain, never the URL: a key in it would reach job errors and logs.
+  S3_ENDPOINT: optionalUrl.refine(
+    (u) => !u || !/^[a-z]+:\/\/[^/]*@/i.test(u),
+    'must not carry credentials (user:password@): they come from the AWS credential chain',
+  ),
   S3_FORCE_PATH_STYLE: bool,
   QDRANT_API_KEY: optionalText,
   QDRANT_COLLECTION: z

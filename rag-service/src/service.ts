@@ -26,7 +26,7 @@ import { ConfluenceSource } from './ingest/sources/confluence.js';
 import { PageEventQueue } from './ingest/page-events.js';
 import type { DocumentSourceAdapter } from './ingest/sources/source.js';
 import { FolderSource } from './ingest/sources/files.js';
-import { S3Source } from './ingest/sources/s3.js';
+import { s3Url, S3Source } from './ingest/sources/s3.js';
 import { s3Client, type S3Location } from './ingest/sources/s3-bucket.js';
 import { BucketOriginals, DiskOriginals, type UploadOriginals } from './ingest/upload-originals.js';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -141,7 +141,7 @@ export function sourcesFor(
         name: 's3',
         idPrefix: 's3:',
         // The object's address, never a presigned link: a citation must not carry credentials.
-        urlOf: (_relPath, key) => `s3://${location.bucket}/${key}`,
+        urlOf: (_relPath, key) => s3Url(location.bucket, key),
       }),
     ];
   }
@@ -168,11 +168,13 @@ export function fileSources(config: Config, log: Logger): DocumentSourceAdapter[
   ];
 }
 
-/** The sources a scheduled sync brings up to date, in turn: those configured, or else the documents folder. */
+/** The sources a scheduled sync brings up to date, in turn: those configured, or else the documents folder and uploads. */
 export function scheduledSources(config: Config): SyncSource[] {
+  // With a bucket, uploads live in it: the files source (which lists them) runs after it, so an upload
+  // that replaced its original but failed to index is caught up by the next tick, not the next restart.
   const configured: SyncSource[] = [
     ...(config.confluence ? (['confluence'] as const) : []),
-    ...(config.s3 ? (['s3'] as const) : []),
+    ...(config.s3 ? (['s3', 'files'] as const) : []),
   ];
   return configured.length ? configured : ['files'];
 }

@@ -8,6 +8,9 @@ import { objectHash, S3Source } from './sources/s3.js';
 import { s3Problem, type S3Location } from './sources/s3-bucket.js';
 import type { DocumentSourceAdapter } from './sources/source.js';
 
+/** An upload's owner: the local operator, or a digest of an API key or a Forge account (see uploadOwner). */
+export const OWNER = /^(local|(key|forge)-[0-9a-f]{16})$/;
+
 export const UPLOAD_ID_PREFIX = 'upload:';
 export const UPLOAD_URL_PREFIX = 'uploads/';
 /** Where uploads sit under the bucket's prefix: a dot-folder, which the `s3` source skips as a folder would. */
@@ -106,8 +109,11 @@ export class BucketOriginals implements UploadOriginals {
         new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(relPath) }),
       );
     } catch (err) {
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
-        return undefined;
+      // Without s3:ListBucket on the key itself (a grant limited by s3:prefix does not cover a HEAD), S3
+      // answers a missing key with 403, not 404: either way there is no original to compare. A real
+      // denial shows on the PUT that follows, with what to fix.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || status === 403) return undefined;
       throw s3Problem(err, this.location, 'reading an upload from');
     }
   }
@@ -138,8 +144,9 @@ export class BucketOriginals implements UploadOriginals {
       await index(objectHash(etag, bytes.length, undefined));
     } catch (err) {
       if (!existed) {
+        // Only if it still holds these bytes: another replica may have stored (and indexed) its own since.
         await this.client
-          .send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key }))
+          .send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key, IfMatch: etag }))
           .catch((e: unknown) =>
             this.log.warn(
               { key, err: (e as Error).message },
@@ -165,6 +172,11 @@ export class BucketOriginals implements UploadOriginals {
       subPrefix: S3_UPLOADS_FOLDER,
       idPrefix: UPLOAD_ID_PREFIX,
       urlOf: (relPath) => `${UPLOAD_URL_PREFIX}${relPath}`,
+      // Only `<owner>/<name>`, as the service stores them: any other key put there is not an upload.
+      accepts: (relPath) => {
+        const [owner, name, ...deeper] = relPath.split('/');
+        return OWNER.test(owner ?? '') && Boolean(name) && !deeper.length;
+      },
     });
   }
 }

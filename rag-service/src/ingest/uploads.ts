@@ -11,6 +11,7 @@ import { loadFile, sha256 } from './sources/files.js';
 import { indexedHash } from './conversion-version.js';
 
 import {
+  OWNER,
   privateFolder,
   UPLOAD_ID_PREFIX,
   UPLOAD_URL_PREFIX,
@@ -20,7 +21,6 @@ import {
 export { privateFolder, UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX };
 /** Who uploads without credentials (the loopback mode): the operator, at their own machine. */
 export const LOCAL_OWNER = 'local';
-const OWNER = /^(local|(key|forge)-[0-9a-f]{16})$/;
 
 /**
  * The owner of an authenticated caller's uploads: a digest of who they are (an API key, or a Forge

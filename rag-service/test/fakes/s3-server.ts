@@ -10,7 +10,7 @@ export interface S3Fault {
   status: number;
   code: string;
   message?: string;
-  /** `PermanentRedirect`: the region the bucket is really in. */
+  /** `PermanentRedirect`: the region the bucket is really in (S3 names it in a header, not the body). */
   region?: string;
   times?: number;
   /** Requests it applies to, matched against "METHOD /path?query". */
@@ -105,7 +105,7 @@ export class S3TestServer extends LocalServer {
     res.end(
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>${
         fault.message ?? fault.code
-      }</Message>${fault.region ? `<Region>${fault.region}</Region>` : ''}<RequestId>TESTFAULT</RequestId></Error>`,
+      }</Message><RequestId>TESTFAULT</RequestId></Error>`,
     );
   }
 }

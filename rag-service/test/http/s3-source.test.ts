@@ -193,7 +193,9 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
     s3.fail({ status: 301, code: 'PermanentRedirect', region: 'eu-west-1', times: 10, only: /list-type=2/ });
     const moved = await reindex({});
     expect(moved.state).toBe('failed');
-    expect(moved.error).toMatch(/bucket "kb-docs" .*is not in region us-east-1.*S3_REGION/);
+    expect(moved.error).toMatch(
+      /bucket "kb-docs" .*is not in region us-east-1: it is in eu-west-1; set S3_REGION/,
+    );
     s3.clearFaults();
 
     const missing = await start({ S3_BUCKET: 'no-such-bucket' });
@@ -281,6 +283,25 @@ describe('the s3 source (the AWS SDK against S3 on loopback)', () => {
     );
     expect(answer.sources[0]?.url).toMatch(new RegExp(`^uploads/${owner}/first\\.md`));
   }, 60_000);
+
+  it('takes as uploads only keys the service would store, and uploads where a HEAD of a new key is denied', async () => {
+    await putAll(client, [
+      ['docs/.uploads/x.md', '# Stray\n\nNot an upload.'],
+      ['docs/.uploads/not-an-owner/deep/y.md', '# Stray\n\nNot one either.'],
+    ]);
+    // S3 answers a HEAD of a missing key with 403 to a role whose ListBucket is limited by s3:prefix.
+    s3.fail({ status: 403, code: 'AccessDenied', times: 2, only: /^HEAD / });
+    const res = await upload('denied-head.md', '# Head\n\nStored all the same (dingo).\n').expect(201);
+    const files = await request(t.url)
+      .post('/api/v1/admin/reindex')
+      .set('X-API-Key', ADMIN)
+      .send({ source: 'files' })
+      .expect(202);
+    expect((await t.service.jobs.whenFinished(files.body.jobId as string)).state).toBe('succeeded');
+    const uploads = (await t.service.store.listDocuments('upload')).map((d) => d.id);
+    expect(uploads).toContain(res.body.id);
+    expect(uploads.filter((id) => /x\.md|y\.md/.test(id))).toEqual([]);
+  });
 
   it('refuses a reindex of s3 on a service without a bucket', async () => {
     const plain = await startTestService({ ADMIN_API_KEYS: ADMIN });

@@ -60,12 +60,15 @@ describe('loadConfig', () => {
       forcePathStyle: true,
     });
     expect(loadConfig({ S3_BUCKET: 'kb-docs', S3_PREFIX: 'docs/' }).s3?.prefix).toBe('docs/');
+    expect(loadConfig({ S3_BUCKET: 'kb-docs', S3_PREFIX: '/docs//team//' }).s3?.prefix).toBe('docs/team/');
+    expect(loadConfig({ S3_BUCKET: 'kb-docs', S3_REGION: 'auto' }).s3?.region).toBe('auto');
     for (const [env, problem] of [
       [{ S3_BUCKET: 'KB_Docs' }, /S3_BUCKET.*bucket name/],
       [{ S3_BUCKET: 'kb-docs', S3_REGION: 'Ireland' }, /S3_REGION.*region/],
       [{ S3_BUCKET: 'kb-docs', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT/],
       [{ S3_BUCKET: 'kb-docs', S3_FORCE_PATH_STYLE: 'maybe' }, /S3_FORCE_PATH_STYLE/],
       [{ S3_PREFIX: 'docs/' }, /S3_PREFIX and S3_ENDPOINT need S3_BUCKET/],
+      [{ S3_BUCKET: 'kb-docs', S3_ENDPOINT: 'http://AKIAX:secret@minio:9000' }, /S3_ENDPOINT.*credentials/],
     ] as const) {
       expect(() => loadConfig(env)).toThrow(problem);
     }

@@ -27,6 +27,8 @@ describe('what went wrong with the bucket, said so an operator can fix it', () =
   it('names the credentials chain when keys are refused, never the keys', () => {
     const err = s3Problem(serviceError('InvalidAccessKeyId', 403), location, 'listing');
     expect(err).toBeInstanceOf(S3ProblemError);
+    // An upload that meets it answers 503 upstream_unavailable, not a 500.
+    expect(err).toMatchObject({ code: 'upstream_unavailable', status: 503 });
     expect(err.message).toMatch(
       /the AWS credentials were refused listing bucket "kb-docs" \(prefix "docs\/"\)/,
     );
@@ -46,6 +48,18 @@ describe('what went wrong with the bucket, said so an operator can fix it', () =
     expect(s3Problem(refused, { ...location, endpoint: 'http://127.0.0.1:9' }, 'listing').message).toMatch(
       /^cannot reach S3 at http:\/\/127\.0\.0\.1:9 listing bucket "kb-docs"/,
     );
+  });
+
+  it('says which region S3 names in its redirect header, and asks for one when none is set', () => {
+    const moved = Object.assign(serviceError('PermanentRedirect', 301), {
+      $response: { headers: { 'x-amz-bucket-region': 'eu-west-1' } },
+    });
+    expect(s3Problem(moved, location, 'listing').message).toMatch(
+      /is not in region us-east-1: it is in eu-west-1; set S3_REGION/,
+    );
+    expect(
+      s3Problem(new Error('Region is missing'), { ...location, region: undefined }, 'listing').message,
+    ).toMatch(/^no AWS region is set for bucket "kb-docs" \(prefix "docs\/"\): set S3_REGION/);
   });
 
   it('lets a cancellation through as it is', () => {

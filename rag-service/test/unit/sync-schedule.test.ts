@@ -105,9 +105,9 @@ describe('scheduled syncs of several sources', () => {
 });
 
 describe('the sources a schedule syncs', () => {
-  it('syncs Confluence and the bucket when configured, else the documents folder', () => {
+  it('syncs Confluence and the bucket (then the uploads kept in it) when configured, else the documents folder', () => {
     expect(scheduledSources(loadConfig({}))).toEqual(['files']);
-    expect(scheduledSources(loadConfig({ S3_BUCKET: 'kb-docs' }))).toEqual(['s3']);
+    expect(scheduledSources(loadConfig({ S3_BUCKET: 'kb-docs' }))).toEqual(['s3', 'files']);
     expect(
       scheduledSources(
         loadConfig({
@@ -117,6 +117,6 @@ describe('the sources a schedule syncs', () => {
           CONFLUENCE_API_TOKEN: 'token',
         }),
       ),
-    ).toEqual(['confluence', 's3']);
+    ).toEqual(['confluence', 's3', 'files']);
   });
 });

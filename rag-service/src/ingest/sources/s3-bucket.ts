@@ -1,4 +1,5 @@
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { AppError } from '../../errors.js';
 
 /** A bucket and key prefix to read, and how to reach it (S3_* variables). */
 export interface S3Location {
@@ -28,9 +29,21 @@ export function s3Client(location: S3Location): S3Client {
   });
 }
 
-/** A bucket the service cannot use as configured: a job fails with what to fix, not an SDK code. */
-export class S3ProblemError extends Error {
-  override readonly name = 'S3ProblemError';
+/**
+ * A bucket the service cannot use as configured, or cannot reach: a job fails with what to fix, not an
+ * SDK code, and an upload gets a 503 that says the same.
+ */
+export class S3ProblemError extends AppError {
+  constructor(message: string) {
+    super('upstream_unavailable', message);
+  }
+}
+
+/** The region S3 names for a bucket in a redirect: real S3 puts it in a header, not in the body. */
+function regionNamed(err: Error): string | undefined {
+  const fromBody = (err as { Region?: string }).Region;
+  const headers = (err as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers;
+  return fromBody ?? headers?.['x-amz-bucket-region'];
 }
 
 const where = (l: S3Location) => `bucket "${l.bucket}"${l.prefix ? ` (prefix "${l.prefix}")` : ''}`;
@@ -57,7 +70,7 @@ export function s3Problem(err: unknown, location: S3Location, doing: string): Er
     case 'PermanentRedirect':
     case 'AuthorizationHeaderMalformed':
     case 'IllegalLocationConstraintException': {
-      const actual = (err as { Region?: string }).Region;
+      const actual = regionNamed(err);
       return new S3ProblemError(
         `${where(location)} is not in region ${location.region ?? '(none set)'}${actual ? `: it is in ${actual}` : ''}; set S3_REGION${detail}`,
       );
@@ -71,8 +84,14 @@ export function s3Problem(err: unknown, location: S3Location, doing: string): Er
       );
   }
   if (status === 301) {
+    const actual = regionNamed(err);
     return new S3ProblemError(
-      `${where(location)} is not in region ${location.region ?? '(none set)'}; set S3_REGION${detail}`,
+      `${where(location)} is not in region ${location.region ?? '(none set)'}${actual ? `: it is in ${actual}` : ''}; set S3_REGION${detail}`,
+    );
+  }
+  if (/Region is missing/i.test(err.message)) {
+    return new S3ProblemError(
+      `no AWS region is set for ${where(location)}: set S3_REGION (or AWS_REGION)${detail}`,
     );
   }
   if (status === 403) {
