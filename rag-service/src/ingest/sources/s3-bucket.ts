@@ -42,7 +42,8 @@ export class S3ProblemError extends AppError {
 /** The region S3 names for a bucket in a redirect: real S3 puts it in a header, not in the body. */
 function regionNamed(err: Error): string | undefined {
   const fromBody = (err as { Region?: string }).Region;
-  const headers = (err as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers;
+  const headers = (err as { $response?: { headers?: Record<string, string | undefined> } }).$response
+    ?.headers;
   return fromBody ?? headers?.['x-amz-bucket-region'];
 }
 
