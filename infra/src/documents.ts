@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 
 /**
  * The documents bucket: private (every public-access block on, objects owned by the bucket owner),
- * encrypted at rest with KMS, TLS only. Only the service's task role may read it (see service.ts).
+ * encrypted at rest with KMS (the AWS-managed `aws/s3` key), TLS only. Only the service's task role is granted
+ * it, and only under the stack's documents prefix (roles.ts).
  */
 export function createDocumentsBucket(name: string): aws.s3.Bucket {
   const bucket = new aws.s3.Bucket(`${name}-documents`, { forceDestroy: false });

@@ -17,7 +17,9 @@ export interface ServiceArgs {
   taskRole: aws.iam.Role;
   logGroup: aws.cloudwatch.LogGroup;
   region: pulumi.Input<string>;
+  /** The documents bucket and the key prefix the service indexes there (the task role's grant, roles.ts). */
   bucket: aws.s3.Bucket;
+  documentsPrefix: string;
   qdrantUrl: pulumi.Input<string>;
   /** The stack's PostgreSQL, without credentials (PGUSER / PGPASSWORD come among `secrets`). */
   databaseUrl: pulumi.Input<string>;
@@ -50,9 +52,9 @@ function serviceImage(name: string): pulumi.Output<string> {
 
 /**
  * The service on Fargate in the private subnets, behind the load balancer, scaled on CPU between the
- * stack's bounds. A short-lived first container copies the documents bucket into the task's volume, which
- * the service indexes as its documents folder; credentials come from SSM and Secrets Manager through
- * `secrets` only.
+ * stack's bounds. It reads the documents bucket itself (S3_BUCKET, S3_PREFIX, S3_REGION, as the task role),
+ * so the scheduled sync and the admin reindex see the bucket as it is now, not a copy taken when the task
+ * started; credentials come from SSM and Secrets Manager through `secrets` only.
  */
 export function createService(args: ServiceArgs): aws.ecs.Service {
   const { name } = args;
@@ -69,6 +71,9 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
     HOST: '0.0.0.0',
     PORT: String(SERVICE_PORT),
     VECTOR_STORE: 'qdrant',
+    // The documents come from the bucket. The `files` source still reads a folder, and without DOCS_DIR it
+    // would index the image's sample docs (the service's own operator guide) into the stack's knowledge
+    // base; an empty task-local folder keeps the knowledge base to Confluence and the bucket.
     DOCS_DIR: '/documents',
     DATA_DIR: '/data',
     // One ALB in front: its X-Forwarded-For entry is the client, whose address keys the auth-failure limit.
@@ -85,29 +90,25 @@ export function createService(args: ServiceArgs): aws.ecs.Service {
     runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
     // DATA_DIR (/data in the image) is per-task scratch only: conversations, feedback and sync jobs live in
     // the stack's database (DATABASE_URL), shared by every task.
-    volumes: [{ name: 'documents' }],
+    // `no-documents` is empty and stays so: nothing writes to it (see DOCS_DIR above).
+    volumes: [{ name: 'no-documents' }],
     containerDefinitions: pulumi.jsonStringify([
-      {
-        name: 'documents',
-        image: 'public.ecr.aws/aws-cli/aws-cli:2.27.0',
-        essential: false,
-        command: ['s3', 'sync', '--delete', pulumi.interpolate`s3://${args.bucket.bucket}`, '/documents'],
-        mountPoints: [{ sourceVolume: 'documents', containerPath: '/documents' }],
-        logConfiguration: logOptions('documents'),
-      },
       {
         name: 'service',
         image: serviceImage(name),
         essential: true,
-        dependsOn: [{ containerName: 'documents', condition: 'SUCCESS' }],
         portMappings: [{ containerPort: SERVICE_PORT, protocol: 'tcp' }],
         environment: [
           ...Object.entries(environment).map(([key, value]) => ({ name: key, value })),
           { name: 'QDRANT_URL', value: args.qdrantUrl },
           { name: 'DATABASE_URL', value: args.databaseUrl },
+          { name: 'S3_BUCKET', value: args.bucket.bucket },
+          { name: 'S3_PREFIX', value: args.documentsPrefix },
+          // The bucket is created in the stack's region: no redirect, and the signature's region matches.
+          { name: 'S3_REGION', value: args.region },
         ],
         secrets: args.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
-        mountPoints: [{ sourceVolume: 'documents', containerPath: '/documents', readOnly: true }],
+        mountPoints: [{ sourceVolume: 'no-documents', containerPath: '/documents', readOnly: true }],
         logConfiguration: logOptions('service'),
       },
     ]),

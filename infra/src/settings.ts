@@ -17,6 +17,8 @@ export interface StackSettings {
   secrets: Record<string, string>;
   /** Plain, non-secret service variables (a Confluence site URL, a cron expression). */
   environment: Record<string, string>;
+  /** The key prefix in the documents bucket that the service indexes and uploads under (`S3_PREFIX`). */
+  documentsPrefix: string;
   database: DatabaseSettings;
 }
 
@@ -43,6 +45,25 @@ export const SECRET_VARIABLES = [
 
 /** Variables the stack sets from its own database: a value from config would fight it (or leak a password). */
 export const DATABASE_VARIABLES = ['DATABASE_URL', 'PGUSER', 'PGPASSWORD', 'PGHOST', 'PGSSLMODE'];
+
+/** Variables the stack sets from its documents bucket: the task role may touch only that bucket and prefix. */
+export const BUCKET_VARIABLES = ['S3_BUCKET', 'S3_PREFIX', 'S3_REGION'];
+
+/**
+ * The documents prefix, checked because it becomes part of the task role's IAM resource and condition:
+ * `*` or `?` there would be wildcards and `${` a policy variable, each widening the grant beyond the prefix;
+ * an empty prefix would grant the whole bucket; a folder (ending in `/`) keeps `docs/` from also matching
+ * `docs-old/`.
+ */
+function documentsPrefix(config: pulumi.Config): string {
+  const value = config.get('documentsPrefix') ?? 'docs/';
+  if (!/^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*\/$/.test(value) || value.includes('//')) {
+    throw new Error(
+      'config documentsPrefix must be a folder in the bucket such as "docs/": letters, digits and !_.\'()-/, ending in "/", not starting with "/"',
+    );
+  }
+  return value;
+}
 
 function positive(config: pulumi.Config, key: string, fallback: number): number {
   const value = config.getNumber(key) ?? fallback;
@@ -72,6 +93,14 @@ export function readSettings(): StackSettings {
       `${overridden.join(', ')} are set by the stack from its RDS database: remove them from config`,
     );
   }
+  const bucketSet = [...Object.keys(environment), ...Object.keys(secrets)].filter((k) =>
+    BUCKET_VARIABLES.includes(k),
+  );
+  if (bucketSet.length) {
+    throw new Error(
+      `${bucketSet.join(', ')} are set by the stack from its documents bucket: remove them from config (the prefix is documentsPrefix)`,
+    );
+  }
   // The service refuses to start with a Forge app id and no installations to serve: say so at `pulumi up`.
   if (secrets.FORGE_APP_ID && !environment.FORGE_INSTALLATION_IDS) {
     throw new Error(
@@ -92,6 +121,7 @@ export function readSettings(): StackSettings {
     natGateways: positive(config, 'natGateways', 1),
     secrets,
     environment,
+    documentsPrefix: documentsPrefix(config),
     database: {
       instanceClass: config.get('dbInstanceClass') ?? 'db.t4g.micro',
       multiAz: config.getBoolean('dbMultiAz') ?? false,

@@ -14,6 +14,8 @@ export interface StackOutputs {
   /** Put this in manifest.yml as the `rag-service` remote's baseUrl. */
   serviceUrl: pulumi.Output<string>;
   documentsBucket: pulumi.Output<string>;
+  /** Where in documentsBucket the service indexes: `aws s3 sync ./docs s3://<bucket>/<prefix>`. */
+  documentsPrefix: pulumi.Output<string>;
   qdrantUrl: pulumi.Output<string>;
   /** For rotating the database password by hand, then restarting the service's tasks (README). */
   databaseInstance: pulumi.Output<string>;
@@ -63,10 +65,11 @@ export function createStack(settings: StackSettings): StackOutputs {
     loadBalancer,
     securityGroup: serviceGroup,
     executionRole: execution,
-    taskRole: serviceTaskRole(name, bucket),
+    taskRole: serviceTaskRole(name, bucket, settings.documentsPrefix),
     logGroup,
     region,
     bucket,
+    documentsPrefix: settings.documentsPrefix,
     qdrantUrl,
     databaseUrl: database.url,
     secrets: [...secrets, ...database.secrets],
@@ -79,6 +82,7 @@ export function createStack(settings: StackSettings): StackOutputs {
   return {
     serviceUrl: loadBalancer.url,
     documentsBucket: bucket.bucket,
+    documentsPrefix: pulumi.output(settings.documentsPrefix),
     qdrantUrl,
     databaseInstance: database.instance.identifier,
     cluster: cluster.name,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { ATLASSIAN_API_ORIGIN } from './access/site-api.js';
+import type { S3Location } from './ingest/sources/s3-bucket.js';
 
 /** The service package's own folder: relative defaults resolve here, not against the caller's cwd. */
 export const SERVICE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,6 +71,31 @@ const Env = z.object({
   DATA_DIR: optionalText,
   VECTOR_STORE: z.enum(['embedded', 'qdrant']).optional(),
   QDRANT_URL: optionalUrl,
+  // S3's bucket naming rules (3–63 lower-case letters, digits, dots and hyphens, a letter or digit at each end).
+  S3_BUCKET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (lower-case, 3–63 characters)')
+      .optional(),
+  ),
+  // A folder-like prefix: "docs" means the keys under "docs/", never "docs-old/".
+  S3_PREFIX: optionalText.transform((v) => {
+    const p = (v ?? '').replace(/\/{2,}/g, '/').replace(/^\/+/, '');
+    return p && !p.endsWith('/') ? `${p}/` : p;
+  }),
+  // An AWS region, or `auto` (Cloudflare R2's).
+  S3_REGION: optionalText.pipe(
+    z
+      .string()
+      .regex(/^([a-z]{2}(-[a-z]+)+-\d+|auto)$/, 'must be an AWS region name, e.g. eu-west-1 (or auto for R2)')
+      .optional(),
+  ),
+  // Credentials come from the AWS chain, never the URL: a key in it would reach job errors and logs.
+  S3_ENDPOINT: optionalUrl.refine(
+    (u) => !u || !/^[a-z]+:\/\/[^/]*@/i.test(u),
+    'must not carry credentials (user:password@): they come from the AWS credential chain',
+  ),
+  S3_FORCE_PATH_STYLE: bool,
   QDRANT_API_KEY: optionalText,
   QDRANT_COLLECTION: z
     .string()
@@ -192,6 +218,8 @@ export interface Config {
     readonly apiToken: string;
     readonly spaces: readonly string[];
   };
+  /** A bucket (and key prefix) indexed as the `s3` source, which also keeps the uploaded originals. */
+  readonly s3?: S3Location;
   readonly docsDir: string;
   readonly reindexCron?: string;
   readonly auth: {
@@ -279,6 +307,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const vectorStore = e.VECTOR_STORE ?? (e.QDRANT_URL ? 'qdrant' : 'embedded');
   if (vectorStore === 'qdrant' && !e.QDRANT_URL) problems.push('VECTOR_STORE=qdrant needs QDRANT_URL');
+  if (!e.S3_BUCKET && (e.S3_PREFIX || e.S3_ENDPOINT))
+    problems.push('S3_PREFIX and S3_ENDPOINT need S3_BUCKET, the bucket to read');
 
   const llmProvider: Provider =
     e.LLM_PROVIDER ?? (e.OPENAI_API_KEY ? 'openai' : e.GOOGLE_API_KEY ? 'gemini' : 'none');
@@ -357,6 +387,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             spaces: e.CONFLUENCE_SPACES,
           }
         : undefined,
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          prefix: e.S3_PREFIX,
+          ...(e.S3_REGION ? { region: e.S3_REGION } : {}),
+          ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
+      : undefined,
     docsDir: e.DOCS_DIR ? path.resolve(e.DOCS_DIR) : SAMPLE_DOCS_DIR,
     reindexCron: e.REINDEX_CRON,
     auth: {

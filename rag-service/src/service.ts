@@ -26,9 +26,13 @@ import { ConfluenceSource } from './ingest/sources/confluence.js';
 import { PageEventQueue } from './ingest/page-events.js';
 import type { DocumentSourceAdapter } from './ingest/sources/source.js';
 import { FolderSource } from './ingest/sources/files.js';
+import { s3Url, S3Source } from './ingest/sources/s3.js';
+import { s3Client, type S3Location } from './ingest/sources/s3-bucket.js';
+import { BucketOriginals, DiskOriginals, type UploadOriginals } from './ingest/upload-originals.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { syncSources } from './ingest/sync.js';
 import { migrateOwnerlessUploads } from './ingest/upload-migration.js';
-import { UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX, UploadService } from './ingest/uploads.js';
+import { UploadService } from './ingest/uploads.js';
 import type { Embedder } from './models/embedder.js';
 import { createModels, type ModelSet } from './models/registry.js';
 import { HealthTracker } from './models/resilient.js';
@@ -47,9 +51,13 @@ export interface Service {
   log: Logger;
   /** Page events from the Forge trigger, when Confluence is configured (tests wait on `settled()`). */
   pageEvents?: PageEventQueue;
-  /** Starts the startup sync of the documents folder and uploads; resolves with its job id. */
-  /** Starts a sync of the documents folder; undefined when one runs already (maybe on another replica). */
+  /**
+   * Starts the startup sync of the documents folder and uploads, then (when configured) of the bucket;
+   * resolves with the first job's id, undefined when a sync runs already (maybe on another replica).
+   */
   syncFilesOnStart(): Promise<string | undefined>;
+  /** Resolves when the startup syncs have ended (at once if none started). */
+  startupSynced(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,13 +107,44 @@ export async function openStore(
   return STORES[kind](config, indexIdentity(embedder), reset, log);
 }
 
-/** What a sync of `source` reads: the documents folder and uploads, or the Confluence spaces asked for. */
+/** One S3 client per configuration: its connections are reused by every sync and upload. */
+const S3_CLIENTS = new WeakMap<Config, S3Client>();
+
+function s3ClientOf(config: Config, location: S3Location): S3Client {
+  let client = S3_CLIENTS.get(config);
+  if (!client) S3_CLIENTS.set(config, (client = s3Client(location)));
+  return client;
+}
+
+/** Where uploaded originals are kept: the bucket when S3 is configured (every replica sees them), else DATA_DIR. */
+export function uploadOriginals(config: Config, log: Logger): UploadOriginals {
+  return config.s3
+    ? new BucketOriginals(s3ClientOf(config, config.s3), config.s3, log)
+    : new DiskOriginals(path.join(config.dataDir, 'uploads'));
+}
+
+/** What a sync of `source` reads: the documents folder and uploads, the bucket, or the Confluence spaces asked for. */
 export function sourcesFor(
   config: Config,
   source: SyncSource,
+  log: Logger,
   spaceKeys: readonly string[] = [],
 ): DocumentSourceAdapter[] {
-  if (source === 'files') return fileSources(config);
+  if (source === 'files') return fileSources(config, log);
+  if (source === 's3') {
+    const location = config.s3;
+    if (!location) throw new ConfigError('the s3 source needs S3_BUCKET');
+    return [
+      new S3Source({
+        client: s3ClientOf(config, location),
+        location,
+        name: 's3',
+        idPrefix: 's3:',
+        // The object's address, never a presigned link: a citation must not carry credentials.
+        urlOf: (_relPath, key) => s3Url(location.bucket, key),
+      }),
+    ];
+  }
   const c = config.confluence;
   if (!c)
     throw new ConfigError(
@@ -121,18 +160,23 @@ export function sourcesFor(
   ];
 }
 
-/** The documents folder and the uploads folder: the two halves of the `files` source. */
-export function fileSources(config: Config): FolderSource[] {
+/** The documents folder and the uploaded originals: the two halves of the `files` source. */
+export function fileSources(config: Config, log: Logger): DocumentSourceAdapter[] {
   return [
     new FolderSource({ dir: config.docsDir, name: 'files', idPrefix: 'file:', urlPrefix: '' }),
-    new FolderSource({
-      dir: path.join(config.dataDir, 'uploads'),
-      name: 'upload',
-      idPrefix: UPLOAD_ID_PREFIX,
-      urlPrefix: UPLOAD_URL_PREFIX,
-      optional: true,
-    }),
+    uploadOriginals(config, log).source(),
   ];
+}
+
+/** The sources a scheduled sync brings up to date, in turn: those configured, or else the documents folder and uploads. */
+export function scheduledSources(config: Config): SyncSource[] {
+  // With a bucket, uploads live in it: the files source (which lists them) runs after it, so an upload
+  // that replaced its original but failed to index is caught up by the next tick, not the next restart.
+  const configured: SyncSource[] = [
+    ...(config.confluence ? (['confluence'] as const) : []),
+    ...(config.s3 ? (['s3', 'files'] as const) : []),
+  ];
+  return configured.length ? configured : ['files'];
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -184,7 +228,7 @@ export async function createService(
   const runner =
     (source: SyncSource): JobRunner =>
     ({ full, spaceKeys, signal, onProgress }) =>
-      syncSources(sourcesFor(config, source, spaceKeys), {
+      syncSources(sourcesFor(config, source, log, spaceKeys), {
         store,
         indexer,
         full,
@@ -194,9 +238,10 @@ export async function createService(
         onSourceDone: (s, progress) => metrics.documentsIndexed.inc({ source: s.name }, progress.indexed),
       });
   const confluence = config.confluence;
-  const defaultSource: SyncSource = confluence ? 'confluence' : 'files';
+  const defaultSource: SyncSource = confluence ? 'confluence' : config.s3 ? 's3' : 'files';
   const runners: Partial<Record<SyncSource, JobRunner>> = { files: runner('files') };
   if (confluence) runners.confluence = runner('confluence');
+  if (config.s3) runners.s3 = runner('s3');
   const database = await openDatabase(config, log);
   // With DATABASE_URL every replica shares the jobs (records, progress, the one-sync rule); else a file.
   const jobs =
@@ -295,7 +340,7 @@ export async function createService(
 
   const pageEvents = confluence
     ? new PageEventQueue({
-        source: () => sourcesFor(config, 'confluence')[0] as ConfluenceSource,
+        source: () => sourcesFor(config, 'confluence', log)[0] as ConfluenceSource,
         store,
         indexer,
         spaces: confluence.spaces,
@@ -314,7 +359,7 @@ export async function createService(
     config,
     log,
     chat,
-    uploads: new UploadService(uploadsDir, store, indexer),
+    uploads: new UploadService(uploadOriginals(config, log), store, indexer),
     jobs,
     store,
     metrics,
@@ -328,9 +373,16 @@ export async function createService(
   });
 
   const schedule = config.reindexCron
-    ? scheduleSyncs(config.reindexCron, (slot) => jobs.start({ source: defaultSource, slot }), log)
+    ? scheduleSyncs(
+        config.reindexCron,
+        scheduledSources(config),
+        (source, slot) => jobs.start({ source, slot }),
+        (id) => jobs.whenFinished(id),
+        log,
+      )
     : undefined;
 
+  let startup: Promise<void> = Promise.resolve();
   return {
     app,
     store,
@@ -346,7 +398,7 @@ export async function createService(
         log.info({ err: (err as Error).message }, 'documents folder sync at start skipped');
         return undefined;
       }
-      void jobs.whenFinished(job.id).then((done) => {
+      startup = jobs.whenFinished(job.id).then(async (done) => {
         const p = done.progress;
         log.info(
           { jobId: done.id, state: done.state, ...p },
@@ -354,8 +406,17 @@ export async function createService(
             ? `documents folder synced: ${p.indexed} indexed, ${p.unchanged} unchanged, ${p.deleted} removed, ${p.failed} failed`
             : `documents folder sync ${done.state}: ${done.error ?? ''}`,
         );
+        // Then the bucket, so a new deployment answers from it without waiting for the first tick.
+        if (!config.s3) return;
+        const s3 = await jobs.start({ source: 's3' }).catch((err: unknown) => {
+          log.info({ err: (err as Error).message }, 'bucket sync at start skipped');
+        });
+        if (s3) await jobs.whenFinished(s3.id);
       });
       return job.id;
+    },
+    async startupSynced() {
+      await startup.catch(() => undefined);
     },
     async close() {
       schedule?.stop();

@@ -119,6 +119,7 @@ function JobProgressSection({ admin, job }: { admin: Admin; job: Job }) {
 
 const SOURCES: { name: SyncSource; label: string }[] = [
   { name: 'confluence', label: 'Confluence' },
+  { name: 's3', label: 'S3 bucket' },
   { name: 'files', label: 'Documents folder' },
 ];
 
@@ -135,7 +136,16 @@ function ReindexForm({ admin, status }: { admin: Admin; status: IndexStatus }) {
       status.bySource.filter((s) => s.source === 'confluence' && s.spaceKey).map((s) => s.spaceKey!),
     ),
   ].sort();
-  const [source, setSource] = useState<SyncSource>(knownSpaces.length ? 'confluence' : 'files');
+  // The sources the service can sync; a service too old to say offers the two it always had.
+  const offered = SOURCES.filter((s) =>
+    status.sources.length ? status.sources.includes(s.name) : s.name !== 's3',
+  );
+  const canConfluence = offered.some((s) => s.name === 'confluence');
+  const [source, setSource] = useState<SyncSource>(
+    knownSpaces.length && canConfluence
+      ? 'confluence'
+      : ((offered.find((s) => s.name !== 'confluence') ?? offered[0])?.name ?? 'files'),
+  );
   const [chosen, setChosen] = useState<string[]>([]);
   const [otherSpaces, setOtherSpaces] = useState('');
   const [full, setFull] = useState(false);
@@ -154,9 +164,9 @@ function ReindexForm({ admin, status }: { admin: Admin; status: IndexStatus }) {
       <RadioGroup
         name="kb-source"
         value={source}
-        options={SOURCES.map((s) => ({ name: 'source', value: s.name, label: s.label }))}
+        options={offered.map((s) => ({ name: 'source', value: s.name, label: s.label }))}
         onChange={(event) => {
-          setSource(event.target.value === 'files' ? 'files' : 'confluence');
+          setSource(offered.find((s) => s.name === event.target.value)?.name ?? 'confluence');
         }}
       />
       {source === 'confluence' && (

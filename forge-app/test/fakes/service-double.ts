@@ -11,6 +11,7 @@ import {
   Job,
   JobList,
   ReindexRequest,
+  type SyncSource,
   emptyProgress,
   type ErrorCode,
 } from '@kb/contracts';
@@ -53,6 +54,8 @@ export class ServiceDouble {
   delayMs = 0;
   /** What the index status says an admin must fix (the service's `notices`). */
   notices: string[] = [];
+  /** The sources the service can sync (its status's `sources`). */
+  sources: SyncSource[] = ['confluence', 'files'];
   /** How much a running job advances on each look, so a test can watch it progress. */
   progressStep = 40;
   /** The service's HISTORY: off, chat replies carry `messageId: null` and the history routes do not exist. */
@@ -285,6 +288,7 @@ export class ServiceDouble {
       store: { kind: 'embedded', location: './data/index' },
       embeddings: 'none',
       lastJob: null,
+      sources: [...this.sources],
       notices: [...this.notices],
     };
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SyncSource } from './jobs';
 
-export const DocumentSource = z.enum(['confluence', 'files', 'upload']);
+export const DocumentSource = z.enum(['confluence', 'files', 's3', 'upload']);
 export type DocumentSource = z.infer<typeof DocumentSource>;
 
 export const SourceCount = z
@@ -24,6 +24,8 @@ export const IndexStatus = z
     store: z.object({ kind: z.enum(['embedded', 'qdrant']), location: z.string() }),
     embeddings: z.string(),
     lastJob: z.object({ id: z.string(), source: SyncSource, state: z.string() }).nullable(),
+    /** The sources this service can sync (a reindex of another is refused). */
+    sources: z.array(SyncSource).default([]),
     /** What an admin must fix for every user to be served fully, in plain words (e.g. a missing Confluence permission). */
     notices: z.array(z.string()).default([]),
   })

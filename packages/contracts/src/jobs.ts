@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SPACE_KEYS_MAX } from './limits';
 import { SpaceKey } from './chat';
 
-export const SyncSource = z.enum(['confluence', 'files']);
+export const SyncSource = z.enum(['confluence', 'files', 's3']);
 export type SyncSource = z.infer<typeof SyncSource>;
 
 export const ReindexRequest = z

@@ -8,6 +8,11 @@ import { insightsGrouping, type InsightsGroupingResult } from '../bench/insights
 import { chatOverhead, type ChatOverheadResult } from '../bench/chat-overhead.js';
 import { hostileInput, type HostileInputResult } from '../bench/hostile-input.js';
 import { ingestion, type IngestionResult } from '../bench/ingestion.js';
+import {
+  objectIngestion,
+  type ObjectIngestionResult,
+  type SourceSyncFigures,
+} from '../bench/object-ingestion.js';
 import { summaryTable } from './progress-bar.js';
 
 export const BENCH_HELP = `Usage: pnpm kb bench [options]
@@ -19,6 +24,9 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
               retrieval chain and in-memory store (same requests, same run, each in its own process);
               plus the time to the first streamed token
   ingestion   Confluence pages/s (test server, instant embeddings) and a no-op resync
+  objects     the same Markdown documents from an S3 bucket (the AWS SDK against S3 on loopback) and
+              from a folder: documents/s, and a no-op resync's downloads and embedding calls (only
+              when named)
   hostile     inputs that once stalled the service: service CPU per chat with 32,000-character Jira
               descriptions of the tokenizer's worst cases, a 10 MB document of one unbroken run
               (convert + chunk, and uploaded), the security review's repros one by one (long runs in a
@@ -32,10 +40,11 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
               4,000 characters among 50,000, and 3,000 runs of ". " (hostile input), three times each
 
 Options:
-  --suites <a,b>        chat, ingestion, hostile, history, insights (default: chat,ingestion,hostile)
+  --suites <a,b>        chat, ingestion, objects, hostile, history, insights (default: chat,ingestion,hostile)
   --chunks <n>          index size for chat (default 50000) and history (default 5000)
   --database-url <url>  the PostgreSQL server the history suite also measures (a database it may write to)
   --pages <n>           Confluence pages for ingestion (default 5000)
+  --objects <n>         documents for the objects suite, in the bucket and in the folder (default 2000)
   --requests <n>        requests per concurrency level, at least 20 per client (default 2000)
   --concurrency <a,b>   concurrency levels (default 1,16,64)
   --run-bytes <n>       size of the hostile suite's one-run document (default 10000000)
@@ -47,12 +56,13 @@ export interface BenchRun {
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
   chat?: ChatOverheadResult;
   ingestion?: IngestionResult;
+  objects?: ObjectIngestionResult;
   hostile?: HostileInputResult;
   history?: HistoryOverheadResult;
   insights?: InsightsGroupingResult;
 }
 
-const SUITES = ['chat', 'ingestion', 'hostile', 'history', 'insights'];
+const SUITES = ['chat', 'ingestion', 'objects', 'hostile', 'history', 'insights'];
 /** Run unless named: the default stays the three suites it always was. */
 const DEFAULT_SUITES = ['chat', 'ingestion', 'hostile'];
 
@@ -74,6 +84,7 @@ export async function runBench(
       'database-url': { type: 'string' },
       chunks: { type: 'string' },
       pages: { type: 'string' },
+      objects: { type: 'string' },
       requests: { type: 'string' },
       concurrency: { type: 'string', default: '1,16,64' },
       'run-bytes': { type: 'string' },
@@ -110,6 +121,8 @@ export async function runBench(
   }
   if (suites.includes('ingestion'))
     run.ingestion = await ingestion(positive(values.pages, 'pages', 5000), onProgress);
+  if (suites.includes('objects'))
+    run.objects = await objectIngestion(positive(values.objects, 'objects', 2000), onProgress);
   if (suites.includes('hostile')) {
     const runBytes = positive(values['run-bytes'], 'run-bytes', 10_000_000);
     run.hostile = await hostileInput({ runBytes, onProgress });
@@ -169,6 +182,20 @@ export function benchTables(run: BenchRun): string {
         ['no-op resync', `${i.noOpResync.seconds.toFixed(2)} s (${i.noOpResync.bodyFetches} bodies fetched)`],
       ]),
     );
+  }
+  if (run.objects) {
+    const o = run.objects;
+    const row = (name: string, f: SourceSyncFigures): [string, string][] => [
+      [
+        `${name}: first sync of ${o.documents} documents`,
+        `${f.firstSync.seconds.toFixed(1)} s (${f.firstSync.documentsPerSecond}/s)`,
+      ],
+      [
+        `${name}: no-op resync`,
+        `${f.noOpResync.seconds.toFixed(2)} s (${f.noOpResync.downloads} downloads, ${f.noOpResync.embeddingCalls} embedding calls)`,
+      ],
+    ];
+    out.push(summaryTable([...row('S3 bucket', o.s3), ...row('folder', o.folder)]));
   }
   if (run.hostile) out.push(hostileTable(run.hostile));
   if (run.history) out.push(historyTable(run.history));

@@ -16,7 +16,7 @@ are skipped; documents gone from the source are removed. Uses the same configura
 .env) as the service. Prefer the admin API while the service runs: one writer at a time is safest.
 
 Options:
-  --source <name>     files (the documents folder and uploads) or confluence
+  --source <name>     files (the documents folder and uploads), confluence or s3 (S3_BUCKET)
                       (default: confluence when configured, else files)
   --spaces <A,B>      Confluence space keys to sync (default: CONFLUENCE_SPACES, or all readable)
   --dir <folder>      index this folder instead of DOCS_DIR (files source only)
@@ -52,14 +52,14 @@ export async function ingest(
     ...(values.dir ? { DOCS_DIR: path.resolve(values.dir) } : {}),
   });
   const source = values.source ?? (config.confluence ? 'confluence' : 'files');
-  if (source !== 'files' && source !== 'confluence')
-    throw new Error(`--source must be files or confluence, not "${source}"`);
+  if (source !== 'files' && source !== 'confluence' && source !== 's3')
+    throw new Error(`--source must be files, confluence or s3, not "${source}"`);
   const spaceKeys = (values.spaces ?? '')
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
-  const sources = sourcesFor(config, source, spaceKeys);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const sources = sourcesFor(config, source, log, spaceKeys);
   const models = await createModels(config, log);
   const store = await openStore(config, models.embedder, false, config.vectorStore, log).catch(
     async (err: unknown) => {

@@ -1,4 +1,4 @@
-import type { Job } from '@kb/contracts';
+import type { Job, SyncSource } from '@kb/contracts';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 
@@ -17,19 +17,37 @@ export function scheduleSlot(pattern: string, now = Date.now()): string {
   return `${pattern}@${(due ?? new Date(now)).toISOString()}`;
 }
 
+/** The claim of one source's sync in a tick: the tick's slot itself when it syncs one source. */
+export function sourceSlot(slot: string, source: SyncSource, sources: readonly SyncSource[]): string {
+  return sources.length === 1 ? slot : `${slot}#${source}`;
+}
+
 /**
- * Scheduled incremental syncs. A tick while a job runs is skipped, not queued; with shared jobs every
- * replica fires each tick and the first to claim its slot runs it (a replica whose timer fires after
- * that run ended finds the slot taken).
+ * Scheduled incremental syncs of each source in turn (one sync runs at a time). A tick while a job runs
+ * is skipped, not queued; with shared jobs every replica fires each tick and the first to claim a
+ * source's slot runs it, then claims the next (a replica that finds a slot taken, or a sync running,
+ * leaves that source to the replica that runs the tick).
  */
-export function scheduleSyncs(pattern: string, start: (slot: string) => Promise<Job>, log: Logger): Cron {
+export function scheduleSyncs(
+  pattern: string,
+  sources: readonly SyncSource[],
+  start: (source: SyncSource, slot: string) => Promise<Job>,
+  finished: (jobId: string) => Promise<Job>,
+  log: Logger,
+): Cron {
   return new Cron(pattern, { protect: true }, async () => {
     const slot = scheduleSlot(pattern);
-    try {
-      const job = await start(slot);
-      log.info({ jobId: job.id, cron: pattern, slot }, 'scheduled sync started');
-    } catch (err) {
-      log.info({ err: (err as Error).message, slot }, 'scheduled sync skipped');
+    for (const source of sources) {
+      const claim = sourceSlot(slot, source, sources);
+      let job: Job;
+      try {
+        job = await start(source, claim);
+      } catch (err) {
+        log.info({ err: (err as Error).message, slot: claim }, 'scheduled sync skipped');
+        continue;
+      }
+      log.info({ jobId: job.id, cron: pattern, slot: claim, source }, 'scheduled sync started');
+      await finished(job.id).catch(() => undefined);
     }
   });
 }

@@ -76,6 +76,12 @@ export async function syncSource(options: SyncOptions): Promise<SyncReport> {
   const known = new Map(inScope.map((d) => [d.id, d]));
   const listed = new Set(items.map((i) => i.id));
   const gone = [...known.values()].filter((d) => !listed.has(d.id));
+  if (!options.full && !items.length && inScope.length && source.emptyListingProblem) {
+    throw new MassDeletionError(
+      `${source.emptyListingProblem}. Stopped before removing the ${inScope.length} documents indexed from it: nothing was deleted. ` +
+        'If the source really is empty now, run a full reindex ({"full": true}) to confirm.',
+    );
+  }
   if (!options.full) guardMassDeletion(inScope, gone, options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE);
 
   const changed = (item: SourceItem) => options.full || known.get(item.id)?.hash !== indexedHash(item.hash);

@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DocumentUploadResult } from '@kb/contracts';
 import { AppError } from '../errors.js';
@@ -11,11 +10,17 @@ import { DocumentLimitError } from './limits.js';
 import { loadFile, sha256 } from './sources/files.js';
 import { indexedHash } from './conversion-version.js';
 
-export const UPLOAD_ID_PREFIX = 'upload:';
-export const UPLOAD_URL_PREFIX = 'uploads/';
+import {
+  OWNER,
+  privateFolder,
+  UPLOAD_ID_PREFIX,
+  UPLOAD_URL_PREFIX,
+  type UploadOriginals,
+} from './upload-originals.js';
+
+export { privateFolder, UPLOAD_ID_PREFIX, UPLOAD_URL_PREFIX };
 /** Who uploads without credentials (the loopback mode): the operator, at their own machine. */
 export const LOCAL_OWNER = 'local';
-const OWNER = /^(local|(key|forge)-[0-9a-f]{16})$/;
 
 /**
  * The owner of an authenticated caller's uploads: a digest of who they are (an API key, or a Forge
@@ -24,13 +29,6 @@ const OWNER = /^(local|(key|forge)-[0-9a-f]{16})$/;
 export function uploadOwner(kind: 'key' | 'forge', identity: string): string {
   const digest = createHash('sha256').update(`kb upload owner\n${kind}\n${identity}`).digest('hex');
   return `${kind}-${digest.slice(0, 16)}`;
-}
-
-/** Originals are the uploaders' documents: readable by the service's own user only. */
-export async function privateFolder(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir leaves the mode of a folder that already existed as it was.
-  await chmod(dir, 0o700);
 }
 
 /** A file name safe to keep on disk and in ids: no folders, no control or shell-special characters. */
@@ -47,9 +45,9 @@ export function safeFileName(original: string): string {
 }
 
 /**
- * Uploaded documents are indexed at once and their originals kept under `DATA_DIR/uploads/<owner>/`, so a
- * full reindex (say, with a new embedding model) rebuilds them too, under the same ids: the files source
- * names each `upload:<owner>/<name>` after its path. An upload belongs to its owner: another caller's
+ * Uploaded documents are indexed at once and their originals kept (under `DATA_DIR/uploads/<owner>/`, or
+ * in the bucket when S3 is configured), so a full reindex (say, with a new embedding model) rebuilds them
+ * too, under the same ids: the files source names each `upload:<owner>/<name>` after its path. An upload belongs to its owner: another caller's
  * upload of the same name is another document, and never replaces it.
  */
 export class UploadService {
@@ -57,7 +55,7 @@ export class UploadService {
   private readonly queues = new Map<string, SerialQueue>();
 
   constructor(
-    readonly dir: string,
+    private readonly originals: UploadOriginals,
     private readonly store: VectorStore,
     private readonly indexer: Indexer,
   ) {}
@@ -86,7 +84,7 @@ export class UploadService {
   ): Promise<DocumentUploadResult> {
     const id = `${UPLOAD_ID_PREFIX}${relPath}`;
     const name = path.posix.basename(relPath);
-    const hash = sha256(bytes);
+    const sha = sha256(bytes);
     let loaded;
     try {
       loaded = await loadFile(bytes, relPath, UPLOAD_URL_PREFIX);
@@ -97,25 +95,16 @@ export class UploadService {
       throw new AppError('invalid_request', `the file could not be read: ${(err as Error).message}`);
     }
     const [known] = (await this.store.listDocuments('upload')).filter((d) => d.id === id);
-    if (known?.hash === indexedHash(hash))
+    const stored = known && (await this.originals.storedHash(relPath, sha));
+    if (stored && known.hash === indexedHash(stored))
       return { id, title: known.title, chunks: known.chunks, status: 'unchanged' };
 
-    const doc = { id, source: 'upload' as const, hash, loaded };
-    const chunks = await this.indexer.chunk(doc);
+    const chunks = await this.indexer.chunk({ id, source: 'upload', hash: sha, loaded });
     if (!chunks.length) throw new AppError('invalid_request', `${name} holds no text to index`);
-
-    await privateFolder(this.dir);
-    const target = path.join(this.dir, ...relPath.split('/'));
-    await privateFolder(path.dirname(target));
-    const temp = `${target}.${randomUUID()}.partial`;
-    await writeFile(temp, bytes, { mode: 0o600 });
-    try {
-      await this.indexer.writeNow(doc, chunks, signal);
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    // The record keeps the hash the originals' listing shows, so the next sync finds it unchanged.
+    await this.originals.keep(relPath, bytes, sha, (hash) =>
+      this.indexer.writeNow({ id, source: 'upload', hash, loaded }, chunks, signal),
+    );
     return { id, title: loaded.title, chunks: chunks.length, status: 'indexed' };
   }
 }

@@ -128,6 +128,24 @@ describe('bench CLI', () => {
     }
   }, 300_000);
 
+  it('ingests the same documents from a bucket and a folder, and resyncs each without downloads or embedding', async () => {
+    const out = await tempDir();
+    try {
+      const { run } = await runBench(['--suites', 'objects', '--objects', '40', '--out', out.dir]);
+      expect(run.objects?.documents).toBe(40);
+      for (const figures of [run.objects!.s3, run.objects!.folder]) {
+        expect(figures.firstSync.documentsPerSecond).toBeGreaterThan(0);
+        expect(figures.firstSync.chunks).toBeGreaterThanOrEqual(40);
+        expect(figures.noOpResync.downloads).toBe(0);
+        // The one call is the start-up probe of the model's dimensions (a base URL other than OpenAI's).
+        expect(figures.noOpResync.embeddingCalls).toBeLessThanOrEqual(1);
+      }
+      expect(benchTables(run)).toMatch(/S3 bucket: first sync of 40 documents/);
+    } finally {
+      await out.remove();
+    }
+  }, 120_000);
+
   it('refuses a bad option with a clear message', async () => {
     await expect(runBench(['--suites', 'speed'])).rejects.toThrow(/unknown suite speed/);
     await expect(runBench(['--chunks', '0'])).rejects.toThrow(/--chunks must be a positive whole number/);

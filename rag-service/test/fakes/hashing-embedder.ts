@@ -23,7 +23,11 @@ export class HashingEmbedder implements Embedder {
     this.id = `${name}-${dimensions}`;
   }
 
+  /** Thrown by every call while set: a model that refuses (not worth a retry). */
+  failWith: Error | undefined;
+
   async embedBatch(texts: string[]): Promise<number[][]> {
+    if (this.failWith) throw this.failWith;
     if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     this.calls++;
     this.texts += texts.length;

@@ -54,7 +54,7 @@ export async function startTestService(
   const service = await createService(config, createLogger(config.logLevel, overrides.logTo), overrides);
   const jobId = await service.syncFilesOnStart();
   // No sync starts when the shared jobs' database is down at start (the log says so): nothing to wait for.
-  const synced = jobId ? service.jobs.whenFinished(jobId) : Promise.resolve(undefined);
+  const synced = jobId ? service.startupSynced() : Promise.resolve(undefined);
   const server: Server = createHttpServer(service.app, config.http).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

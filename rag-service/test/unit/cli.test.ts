@@ -25,7 +25,9 @@ describe('ingest', () => {
         unchanged: 0,
       });
       await expect(ingest(['--source', 'confluence'], env)).rejects.toThrow(/needs CONFLUENCE_URL/);
-      await expect(ingest(['--source', 'sharepoint'], env)).rejects.toThrow(/files or confluence/);
+      await expect(ingest(['--source', 'sharepoint'], env)).rejects.toThrow(
+        /files, confluence or s3, not "sharepoint"/,
+      );
       await expect(ingest(['--bogus'], env)).rejects.toThrow(/bogus/);
     } finally {
       await tmp.remove();

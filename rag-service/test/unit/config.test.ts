@@ -37,6 +37,43 @@ describe('loadConfig', () => {
     expect(loadConfig({ INSIGHTS_GAP_SIMILARITY: '1' }).history.gapSimilarity).toBe(1);
   });
 
+  it('reads an S3 bucket as the s3 source: a folder-like prefix, a region, an S3-compatible endpoint', () => {
+    expect(loadConfig({}).s3).toBeUndefined();
+    expect(loadConfig({ S3_BUCKET: 'kb-docs' }).s3).toEqual({
+      bucket: 'kb-docs',
+      prefix: '',
+      forcePathStyle: false,
+    });
+    expect(
+      loadConfig({
+        S3_BUCKET: 'kb-docs',
+        S3_PREFIX: '/team/docs',
+        S3_REGION: 'eu-west-1',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_FORCE_PATH_STYLE: 'true',
+      }).s3,
+    ).toEqual({
+      bucket: 'kb-docs',
+      prefix: 'team/docs/',
+      region: 'eu-west-1',
+      endpoint: 'http://minio:9000',
+      forcePathStyle: true,
+    });
+    expect(loadConfig({ S3_BUCKET: 'kb-docs', S3_PREFIX: 'docs/' }).s3?.prefix).toBe('docs/');
+    expect(loadConfig({ S3_BUCKET: 'kb-docs', S3_PREFIX: '/docs//team//' }).s3?.prefix).toBe('docs/team/');
+    expect(loadConfig({ S3_BUCKET: 'kb-docs', S3_REGION: 'auto' }).s3?.region).toBe('auto');
+    for (const [env, problem] of [
+      [{ S3_BUCKET: 'KB_Docs' }, /S3_BUCKET.*bucket name/],
+      [{ S3_BUCKET: 'kb-docs', S3_REGION: 'Ireland' }, /S3_REGION.*region/],
+      [{ S3_BUCKET: 'kb-docs', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT/],
+      [{ S3_BUCKET: 'kb-docs', S3_FORCE_PATH_STYLE: 'maybe' }, /S3_FORCE_PATH_STYLE/],
+      [{ S3_PREFIX: 'docs/' }, /S3_PREFIX and S3_ENDPOINT need S3_BUCKET/],
+      [{ S3_BUCKET: 'kb-docs', S3_ENDPOINT: 'http://AKIAX:secret@minio:9000' }, /S3_ENDPOINT.*credentials/],
+    ] as const) {
+      expect(() => loadConfig(env)).toThrow(problem);
+    }
+  });
+
   it('shows calls without credentials every space on loopback only; elsewhere what API keys see', () => {
     const open = (env: Record<string, string>) => loadConfig(env).access.unauthenticatedConfluenceSpaces;
     expect(open({})).toBe('all');

@@ -58,6 +58,7 @@ export function adminRoutes(deps: AdminDeps, auth: (a: Access) => RequestHandler
       store: { kind: store.kind, location: store.location },
       embeddings: deps.embeddingsId,
       lastJob: lastJob ? { id: lastJob.id, source: lastJob.source, state: lastJob.state } : null,
+      sources: jobs.sources(),
       notices: deps.notices(),
     };
     res.json(status);

@@ -32,6 +32,12 @@ export interface DocumentSourceAdapter {
    * of some spaces never removes another's documents. Absent: the listing covers the whole source.
    */
   covers?(record: DocumentRecord): boolean;
+  /**
+   * Set when an empty listing most likely means a misconfiguration (a mistyped bucket prefix): an
+   * incremental sync that lists nothing where documents are indexed then stops, saying this, before
+   * deleting any. Absent: an empty listing is believed (within the mass-deletion guard).
+   */
+  readonly emptyListingProblem?: string;
   /** Told which listed items will be loaded, before the first load, so it can fetch them in bulk. */
   prefetch?(items: readonly SourceItem[], signal?: AbortSignal): Promise<void>;
 }
