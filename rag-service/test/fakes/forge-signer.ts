@@ -6,7 +6,7 @@ export const TEST_APP_ID = 'ari:cloud:ecosystem::app/6d3b5c8e-1111-4e5a-9f00-012
 /** The installation (and environment) the signer's tokens come from unless a test says otherwise. */
 export const TEST_INSTALLATION_ID = 'ari:cloud:ecosystem::installation/1234';
 
-interface SigningKey {
+export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
   jwk: JWK;
