@@ -2,7 +2,7 @@
 // Runs the production bundle the way the Docker image does (pnpm deploy --prod, then node dist/main.js)
 // and asks it one question: the build CI checks is the build that ships.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,15 @@ rmSync(out, { recursive: true, force: true });
 const data = mkdtempSync(path.join(os.tmpdir(), 'kb-data-'));
 const port = 18000 + Math.floor(Math.random() * 1000);
 execFileSync('pnpm', ['--filter', '@kb/rag-service', 'build'], { stdio: 'inherit' });
+// What ships is only what runs in production: no test server, no spec validator, no bench.
+for (const file of ['main.js', 'cli.js']) {
+  const code = readFileSync(path.join(root, 'rag-service', 'dist', file), 'utf8');
+  const found = ['TestServer', 's3rver', 'ajv', 'test/fakes', 'benchTables'].filter((w) => code.includes(w));
+  if (found.length) {
+    console.log(`bundle smoke test: dist/${file} holds development code: ${found.join(', ')}`);
+    process.exit(1);
+  }
+}
 execFileSync('pnpm', ['--filter', '@kb/rag-service', 'deploy', '--prod', out], { stdio: 'inherit' });
 const child = spawn('node', ['dist/main.js'], {
   cwd: out,

@@ -22,8 +22,16 @@ const common = {
   external: external.flatMap((name) => [name, `${name}/*`]),
   logLevel: 'info',
 };
+// The bench (and the test servers it starts) is a development tool: kept out of what ships.
+const withoutBench = {
+  name: 'without-bench',
+  setup(b) {
+    b.onResolve({ filter: /\/bench-command\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 await build({
   ...common,
+  plugins: [withoutBench],
   entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
   // Bundled CommonJS helpers may call require(); ESM output needs it defined.
   banner: {

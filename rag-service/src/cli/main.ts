@@ -4,7 +4,6 @@ import path from 'node:path';
 import { ConfigError, SERVICE_ROOT } from '../config.js';
 import { IndexMismatchError } from '../store/vector-store.js';
 import { IndexLockedError } from '../store/write-lock.js';
-import { BENCH_HELP, benchTables, runBench } from './bench.js';
 import { EVAL_HELP, evalTable, runEval } from './eval.js';
 import { INGEST_HELP, ingest } from './ingest.js';
 import { MIGRATE_HELP, migrateToQdrant } from './migrate.js';
@@ -20,16 +19,23 @@ Commands:
                       (see: bench --help)
 `;
 
+/**
+ * The bench is a development tool: it starts test servers (models, Confluence, S3) and a reference
+ * system, none of which the image ships. It is loaded only when asked for, from the source checkout; the
+ * production bundle leaves it out (scripts/build.mjs), and says so when asked.
+ */
 async function runBenchCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(BENCH_HELP);
-    return 0;
+  let bench: { runBenchCommand(args: string[]): Promise<number> };
+  try {
+    bench = await import('./bench-command.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    process.stderr.write(
+      'bench is a development tool, not in this build: run it from a checkout (pnpm kb bench)\n',
+    );
+    return 1;
   }
-  const { run, out } = await runBench(args, (what) =>
-    process.stderr.write(`${new Date().toISOString()} ${what}\n`),
-  );
-  process.stdout.write(`${benchTables(run)}\nJSON and charts in ${out}/\n`);
-  return 0;
+  return bench.runBenchCommand(args);
 }
 
 async function runEvalCommand(args: string[]): Promise<number> {
