@@ -34,7 +34,10 @@ import { syncSources } from './ingest/sync.js';
 import { migrateOwnerlessUploads } from './ingest/upload-migration.js';
 import { UploadService } from './ingest/uploads.js';
 import type { Embedder } from './models/embedder.js';
-import { createModels, type ModelSet } from './models/registry.js';
+import { createModels } from './models/registry.js';
+import type { Answerer, QuestionCondenser } from './chat/answerer.js';
+import { ExtractiveAnswerer, LexicalCondenser } from './chat/extractive.js';
+import { GenerativeAnswerer, ModelCondenser } from './chat/generative.js';
 import { HealthTracker } from './models/resilient.js';
 import { DEFAULT_RETRIEVAL, Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
@@ -59,6 +62,26 @@ export interface Service {
   /** Resolves when the startup syncs have ended (at once if none started). */
   startupSynced(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The models and what answers with them: a generative pair over a language model, else extractive. */
+export interface ModelSet {
+  answerer: Answerer;
+  condenser: QuestionCondenser;
+  embedder?: Embedder;
+  /** Recent failures of the language model, for readiness. */
+  llmHealth?: HealthTracker;
+}
+
+export async function modelSet(config: Config, log: Logger): Promise<ModelSet> {
+  const { chatModel, embedder } = await createModels(config, log);
+  if (!chatModel) return { answerer: new ExtractiveAnswerer(), condenser: new LexicalCondenser(), embedder };
+  return {
+    answerer: new GenerativeAnswerer(chatModel),
+    condenser: new ModelCondenser(chatModel, log),
+    embedder,
+    llmHealth: chatModel.health,
+  };
 }
 
 export interface ServiceOverrides {
@@ -217,7 +240,7 @@ export async function createService(
       "FORGE_INSTALLATION_IDS=*: a token from any installation of the app (any site, any development install) is accepted; name this site's installation id to serve it alone",
     );
   }
-  const models = overrides.models ?? (await createModels(config, log));
+  const models = overrides.models ?? (await modelSet(config, log));
   const store = await openStore(config, models.embedder, false, config.vectorStore, log);
   const uploadsDir = path.join(config.dataDir, 'uploads');
   await migrateOwnerlessUploads(uploadsDir, store, log);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createV1Client } from 'confluence.js/v1';
 import type { Call } from '../models/chat-model.js';
-import { withRetry, type RetryPolicy } from '../models/retry.js';
-import { nextCursor } from '../ingest/sources/confluence.js';
+import { withRetry, type RetryPolicy } from '../net/retry.js';
+import { nextCursor } from '../net/next-cursor.js';
 
 /** A user as Confluence knows them through Forge: the site's API base and the user's own token. */
 export interface ConfluenceUser {

@@ -1,6 +1,6 @@
 import { createV1Client } from 'confluence.js/v1';
 import type { Call } from '../models/chat-model.js';
-import { withRetry, type RetryPolicy } from '../models/retry.js';
+import { withRetry, type RetryPolicy } from '../net/retry.js';
 import {
   AccessUnverifiedError,
   CHECK_BUDGET_MS,

@@ -1,4 +1,4 @@
-import { keepAliveFetch } from '../models/keep-alive-fetch.js';
+import { keepAliveFetch } from '../net/keep-alive-fetch.js';
 import { percentile } from './stats.js';
 
 export interface FirstTokenFigures {

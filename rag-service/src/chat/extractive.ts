@@ -1,5 +1,5 @@
 import { uniqueTerms } from '../text/analyzer.js';
-import { BREADCRUMB } from '../store/lance-rows.js';
+import { BREADCRUMB } from '../text/breadcrumb.js';
 import type { ChatTurn } from '@kb/contracts';
 import type { Call } from '../models/chat-model.js';
 import type { Answerer, GroundedQuestion, QuestionCondenser } from './answerer.js';

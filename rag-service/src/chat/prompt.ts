@@ -1,6 +1,6 @@
 import type { ChatTurn } from '@kb/contracts';
 import type { ModelMessage } from '../models/chat-model.js';
-import { BREADCRUMB, breadcrumbOf } from '../store/lance-rows.js';
+import { BREADCRUMB, breadcrumbOf } from '../text/breadcrumb.js';
 import { countTokens, estimateTokens, truncateTokens } from '../text/tokens.js';
 import type { GroundedQuestion, NumberedPassage } from './answerer.js';
 

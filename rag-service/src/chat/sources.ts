@@ -1,5 +1,5 @@
 import type { Source } from '@kb/contracts';
-import { BREADCRUMB } from '../store/lance-rows.js';
+import { BREADCRUMB } from '../text/breadcrumb.js';
 import type { Passage } from '../retrieval/retriever.js';
 
 const SNIPPET_CHARS = 280;

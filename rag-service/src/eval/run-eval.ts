@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chunksOf } from '../ingest/indexer.js';
 import { embedAll, type Embedder } from '../models/embedder.js';
-import { CHAT_RETRY } from '../models/retry.js';
+import { CHAT_RETRY } from '../net/retry.js';
 import { DEFAULT_RETRIEVAL, Retriever } from '../retrieval/retriever.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import type { DocumentWrite, IndexIdentity, VectorStore } from '../store/vector-store.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { embedAll, type Embedder } from '../models/embedder.js';
-import { CHAT_RETRY } from '../models/retry.js';
+import { CHAT_RETRY } from '../net/retry.js';
 
 /** Phrasings whose vectors are kept between requests: a few requests' worth of groups (≈12 MB at 1,536 dimensions). */
 const CACHED_MAX = 2_000;

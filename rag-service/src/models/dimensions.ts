@@ -1,5 +1,5 @@
 import type { Embeddings } from '@langchain/core/embeddings';
-import { INGEST_RETRY, withRetry } from './retry.js';
+import { INGEST_RETRY, withRetry } from '../net/retry.js';
 
 /** Output sizes of the providers' own embedding models, so the official APIs need no probe at start-up. */
 export const KNOWN_DIMENSIONS: Readonly<Record<string, number>> = {

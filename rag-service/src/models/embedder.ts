@@ -1,5 +1,5 @@
 import type { HealthTracker } from './resilient.js';
-import { INGEST_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { INGEST_RETRY, withRetry, type RetryPolicy } from '../net/retry.js';
 
 /**
  * The embedding port. An adapter embeds one batch of at most `maxBatchSize` texts in one attempt;

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { ChatModel } from './chat-model.js';
 import { embeddingDimensions } from './dimensions.js';
 import type { Embedder } from './embedder.js';
-import { keepAliveFetch } from './keep-alive-fetch.js';
+import { keepAliveFetch } from '../net/keep-alive-fetch.js';
 import { LangChainChatModel, LangChainEmbedder } from './langchain.js';
 
 /** OpenAI, or any server that speaks its API (Ollama, vLLM, LM Studio, Azure's v1 endpoint) at OPENAI_BASE_URL. */

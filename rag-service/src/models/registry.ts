@@ -1,20 +1,16 @@
 import type { Logger } from 'pino';
-import type { Answerer, QuestionCondenser } from '../chat/answerer.js';
-import { ExtractiveAnswerer, LexicalCondenser } from '../chat/extractive.js';
-import { GenerativeAnswerer, ModelCondenser } from '../chat/generative.js';
 import type { Config, Provider } from '../config.js';
 import type { ChatModel } from './chat-model.js';
 import type { Embedder } from './embedder.js';
 import { geminiChatModel, geminiEmbedder } from './gemini.js';
 import { openAIChatModel, openAIEmbedder } from './openai.js';
-import { HealthTracker, ResilientChatModel } from './resilient.js';
+import { ResilientChatModel } from './resilient.js';
 
-export interface ModelSet {
-  answerer: Answerer;
-  condenser: QuestionCondenser;
+/** The configured providers' clients: what answers with them is the composition root's choice. */
+export interface Models {
+  /** The language model, retried and health-tracked; absent with LLM_PROVIDER=none. */
+  chatModel?: ResilientChatModel;
   embedder?: Embedder;
-  /** Recent failures of the language model, for readiness. */
-  llmHealth?: HealthTracker;
 }
 
 type Hosted = Exclude<Provider, 'none'>;
@@ -31,17 +27,9 @@ const EMBEDDERS: Record<Hosted, (config: Config) => Promise<Embedder>> = {
   gemini: geminiEmbedder,
 };
 
-export async function createModels(config: Config, log?: Logger): Promise<ModelSet> {
+export async function createModels(config: Config, log?: Logger): Promise<Models> {
   const embedder =
     config.embeddingsProvider === 'none' ? undefined : await EMBEDDERS[config.embeddingsProvider](config);
-  if (config.llmProvider === 'none') {
-    return { answerer: new ExtractiveAnswerer(), condenser: new LexicalCondenser(), embedder };
-  }
-  const model = new ResilientChatModel(CHAT_MODELS[config.llmProvider](config), log);
-  return {
-    answerer: new GenerativeAnswerer(model),
-    condenser: new ModelCondenser(model, log),
-    embedder,
-    llmHealth: model.health,
-  };
+  if (config.llmProvider === 'none') return { embedder };
+  return { chatModel: new ResilientChatModel(CHAT_MODELS[config.llmProvider](config), log), embedder };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { Call, ChatModel, ModelMessage } from './chat-model.js';
-import { CHAT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { CHAT_RETRY, withRetry, type RetryPolicy } from '../net/retry.js';
 
 /** When a dependency last failed; readiness reports `degraded` while that is recent. */
 export class HealthTracker {

@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { Call } from '../models/chat-model.js';
 import { embedAll, type Embedder } from '../models/embedder.js';
 import type { HealthTracker } from '../models/resilient.js';
-import type { RetryPolicy } from '../models/retry.js';
+import type { RetryPolicy } from '../net/retry.js';
 import type { RetrievedChunk, SearchFilter, SearchHit, VectorStore } from '../store/vector-store.js';
 import { jaccard, nameTerms, uniqueTerms } from '../text/analyzer.js';
 import { admitVisible } from './admission.js';

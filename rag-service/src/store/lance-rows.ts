@@ -1,6 +1,7 @@
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import type { DocumentSource } from '@kb/contracts';
 import type { DocumentRecord, RetrievedChunk, StoredChunk } from './vector-store.js';
+import { BREADCRUMB, breadcrumbOf } from '../text/breadcrumb.js';
 
 /** A nullable text column as an optional string. */
 function optionalString(value: unknown): string | undefined {
@@ -8,7 +9,6 @@ function optionalString(value: unknown): string | undefined {
 }
 
 /** Breadcrumb separator inside the indexed text; also what users see between heading levels. */
-export const BREADCRUMB = ' › ';
 
 export function chunkSchema(dimensions: number): Schema {
   const fields: Field[] = [
@@ -44,11 +44,6 @@ export const documentSchema = new Schema([
   new Field('version', new Int32(), true),
   new Field('indexedAt', new Utf8(), false),
 ]);
-
-/** Where a chunk sits, outermost first, naming its document once: `Space › Parent › Page › Section`. */
-export function breadcrumbOf(chunk: Pick<StoredChunk, 'title' | 'headingPath'>): string[] {
-  return chunk.headingPath.includes(chunk.title) ? chunk.headingPath : [chunk.title, ...chunk.headingPath];
-}
 
 /** The passage as a model should read it (for embeddings): its breadcrumb, then its text. */
 export function indexedContent(chunk: Pick<StoredChunk, 'title' | 'headingPath' | 'text'>): string {

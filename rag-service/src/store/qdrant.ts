@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DocumentSource } from '@kb/contracts';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { withRetry, type RetryPolicy } from '../models/retry.js';
+import { withRetry, type RetryPolicy } from '../net/retry.js';
 import { documentSparseVector, querySparseVector } from '../text/sparse.js';
 import { lexicalContent } from './lance-rows.js';
 import { RRF_K } from '../retrieval/fusion.js';

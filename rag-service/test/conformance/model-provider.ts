@@ -3,7 +3,7 @@ import type { Config } from '../../src/config.js';
 import type { ChatModel, ModelMessage } from '../../src/models/chat-model.js';
 import { embedAll, type Embedder } from '../../src/models/embedder.js';
 import { ResilientChatModel } from '../../src/models/resilient.js';
-import { classify } from '../../src/models/retry.js';
+import { classify } from '../../src/net/retry.js';
 import type { ModelServer } from '../fakes/model-server.js';
 
 /** How a conformance run reaches one provider: its test server, and the adapters built from a config. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { SERVICE_ROOT } from '../../src/config.js';
-import { keepAliveFetch } from '../../src/models/keep-alive-fetch.js';
+import { keepAliveFetch } from '../../src/net/keep-alive-fetch.js';
 import { tempDir } from '../helpers/temp.js';
 
 const execFileAsync = promisify(execFile);
@@ -230,7 +230,7 @@ describe('keepAliveFetch, the model clients’ transport', () => {
 
       // How an operator trusts an internal CA (a self-hosted model server): only read at process start.
       const client = [
-        `import { keepAliveFetch } from ${JSON.stringify(path.join(SERVICE_ROOT, 'src/models/keep-alive-fetch.ts'))};`,
+        `import { keepAliveFetch } from ${JSON.stringify(path.join(SERVICE_ROOT, 'src/net/keep-alive-fetch.ts'))};`,
         `const res = await keepAliveFetch(${JSON.stringify(url)}, { method: 'POST', body: '{}' });`,
         'console.log(JSON.stringify(await res.json()));',
       ].join('\n');

@@ -1,5 +1,5 @@
 import { AppError } from '../../src/errors.js';
-import { classify, retryAfterMs, withRetry, type RetryPolicy } from '../../src/models/retry.js';
+import { classify, retryAfterMs, withRetry, type RetryPolicy } from '../../src/net/retry.js';
 
 const fail = (status?: number, headers: Record<string, string> = {}) =>
   Object.assign(

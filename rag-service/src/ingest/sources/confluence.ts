@@ -2,10 +2,11 @@ import { createV2Client } from 'confluence.js/v2';
 import { convertInWorker } from '../convert/text-converter.js';
 import { convertDocument } from '../convert/index.js';
 import { detectFormat } from '../file-type.js';
-import { withRetry, type RetryPolicy } from '../../models/retry.js';
+import { withRetry, type RetryPolicy } from '../../net/retry.js';
 import { RateGate } from './rate-gate.js';
 import type { DocumentRecord } from '../../store/vector-store.js';
 import type { DocumentSourceAdapter, LoadedDocument, SourceItem } from './source.js';
+import { nextCursor } from '../../net/next-cursor.js';
 
 export interface ConfluenceOptions {
   /** Site root, e.g. https://example.atlassian.net (no /wiki). */
@@ -97,12 +98,6 @@ export type CurrentContent =
 
 /** From this many changed pages in a space, re-listing the space with bodies beats one request per page. */
 const BULK_THRESHOLD = 20;
-
-/** The `cursor` of a `_links.next` URL; the API says to follow it rather than compute offsets. */
-export function nextCursor(next: string | undefined): string | undefined {
-  if (!next) return undefined;
-  return new URL(next, 'https://x.invalid').searchParams.get('cursor') ?? undefined;
-}
 
 function explain(err: unknown, site: string): Error {
   const e = err as { status?: number; message?: string; cause?: { code?: string } };
