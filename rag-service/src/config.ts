@@ -310,18 +310,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!e.S3_BUCKET && (e.S3_PREFIX || e.S3_ENDPOINT))
     problems.push('S3_PREFIX and S3_ENDPOINT need S3_BUCKET, the bucket to read');
 
-  const llmProvider: Provider =
-    e.LLM_PROVIDER ?? (e.OPENAI_API_KEY ? 'openai' : e.GOOGLE_API_KEY ? 'gemini' : 'none');
-  const hasKey = (p: Provider) => p === 'none' || (p === 'openai' ? !!e.OPENAI_API_KEY : !!e.GOOGLE_API_KEY);
-  if (!hasKey(llmProvider)) {
-    problems.push(
-      `LLM_PROVIDER=${llmProvider} needs ${llmProvider === 'openai' ? 'OPENAI_API_KEY' : 'GOOGLE_API_KEY'}`,
-    );
-  }
+  // Each hosted provider's key, in one table: the order is the preference when LLM_PROVIDER is not set.
+  const keyOf = { openai: 'OPENAI_API_KEY', gemini: 'GOOGLE_API_KEY' } as const;
+  const hosted = Object.keys(keyOf) as (keyof typeof keyOf)[];
+  const hasKey = (p: Provider) => p === 'none' || Boolean(e[keyOf[p]]);
+  const llmProvider: Provider = e.LLM_PROVIDER ?? hosted.find((p) => hasKey(p)) ?? 'none';
+  if (!hasKey(llmProvider))
+    problems.push(`LLM_PROVIDER=${llmProvider} needs ${keyOf[llmProvider as keyof typeof keyOf]}`);
   const embeddingsProvider: Provider = e.EMBEDDINGS_PROVIDER ?? (hasKey(llmProvider) ? llmProvider : 'none');
   if (!hasKey(embeddingsProvider)) {
     problems.push(
-      `EMBEDDINGS_PROVIDER=${embeddingsProvider} needs ${embeddingsProvider === 'openai' ? 'OPENAI_API_KEY' : 'GOOGLE_API_KEY'}`,
+      `EMBEDDINGS_PROVIDER=${embeddingsProvider} needs ${keyOf[embeddingsProvider as keyof typeof keyOf]}`,
     );
   }
 

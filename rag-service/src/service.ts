@@ -115,6 +115,17 @@ const STORES: Record<Config['vectorStore'], StoreFactory> = {
     }),
 };
 
+/** A store of `kind` for an index of `identity`, where `config` says (the one registry of stores). */
+export function openIndex(
+  config: Config,
+  identity: IndexIdentity,
+  reset: boolean,
+  kind: Config['vectorStore'],
+  log?: StoreLog,
+): Promise<VectorStore> {
+  return STORES[kind](config, identity, reset, log);
+}
+
 export function indexIdentity(embedder: Embedder | undefined): IndexIdentity {
   return { embeddings: embeddingsId(embedder), dimensions: embedder?.dimensions ?? 0 };
 }

@@ -1,15 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
+import { openIndex } from '../service.js';
 import { loadBeir } from '../eval/beir.js';
-import {
-  embeddedEvalStore,
-  evaluate,
-  type EvalResult,
-  type EvalStoreFactory,
-  type RetrievalMode,
-} from '../eval/run-eval.js';
+import { evaluate, type EvalResult, type EvalStoreFactory, type RetrievalMode } from '../eval/run-eval.js';
 import { createModels } from '../models/registry.js';
 import { QdrantStore } from '../store/qdrant.js';
 import { summaryTable } from './progress-bar.js';
@@ -37,18 +33,27 @@ Example: pnpm kb eval ../../shared/eval/beir-scifact --json eval.json
 
 const MODES: RetrievalMode[] = ['lexical', 'dense', 'hybrid'];
 
-function qdrantEvalStore(url: string, apiKey: string | undefined): EvalStoreFactory {
+/**
+ * An empty store of `kind` for one evaluation, from the service's own registry of stores: a folder of its
+ * own (embedded) or a collection of its own (Qdrant), removed afterwards.
+ */
+function throwawayStore(kind: Config['vectorStore'], config: Config): EvalStoreFactory {
   return {
-    name: 'qdrant',
+    name: kind,
     async open(identity) {
-      const store = await QdrantStore.open({
-        url,
-        apiKey,
-        collection: `kb-eval-${Date.now()}`,
-        identity,
-        reset: true,
-      });
-      return { store, dispose: () => store.drop() };
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-eval-'));
+      const scoped: Config = {
+        ...config,
+        dataDir: dir,
+        qdrant: { ...config.qdrant, collection: `kb-eval-${Date.now()}` },
+      };
+      const store = await openIndex(scoped, identity, true, kind);
+      const dispose = async () => {
+        if (store instanceof QdrantStore) await store.drop();
+        await store.close();
+        await rm(dir, { recursive: true, force: true });
+      };
+      return { store, dispose };
     },
   };
 }
@@ -93,9 +98,8 @@ export async function runEval(
     ...(config.qdrant.url ? ['qdrant'] : []),
   ];
   const factories = storeNames.map((name) => {
-    if (name === 'embedded') return embeddedEvalStore;
-    if (name === 'qdrant' && config.qdrant.url)
-      return qdrantEvalStore(config.qdrant.url, config.qdrant.apiKey);
+    if (name === 'embedded') return throwawayStore('embedded', config);
+    if (name === 'qdrant' && config.qdrant.url) return throwawayStore('qdrant', config);
     throw new Error(name === 'qdrant' ? 'the qdrant store needs QDRANT_URL' : `unknown store ${name}`);
   });
 

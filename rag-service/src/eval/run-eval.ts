@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { chunksOf } from '../ingest/indexer.js';
 import { embedAll, type Embedder } from '../models/embedder.js';
 import { CHAT_RETRY } from '../net/retry.js';
 import { DEFAULT_RETRIEVAL, Retriever } from '../retrieval/retriever.js';
-import { EmbeddedStore } from '../store/embedded.js';
 import type { DocumentWrite, IndexIdentity, VectorStore } from '../store/vector-store.js';
 import type { BeirSet } from './beir.js';
 import { averageQuality, type QualityFigures } from './metrics.js';
@@ -31,19 +27,6 @@ export interface EvalStoreFactory {
   name: string;
   open(identity: IndexIdentity): Promise<{ store: VectorStore; dispose: () => Promise<void> }>;
 }
-
-export const embeddedEvalStore: EvalStoreFactory = {
-  name: 'embedded',
-  async open(identity) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-eval-'));
-    const store = await EmbeddedStore.open({ dir, identity, reset: true });
-    const dispose = async () => {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    };
-    return { store, dispose };
-  },
-};
 
 /** Chunks fetched per query: documents may have several chunks, and Recall@100 needs 100 distinct ones. */
 const CHUNKS_PER_QUERY = 300;
