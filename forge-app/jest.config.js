@@ -23,7 +23,8 @@ export default {
       },
     ],
   },
-  setupFilesAfterEnv: ['<rootDir>/test/helpers/quiet-console.ts'],
+  // Unexpected console.error/warn calls fail the test (see the file): no test can opt out by forgetting.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/console-guard.ts'],
   testTimeout: 30_000,
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/test/**/*.test.tsx'],
 };

@@ -52,6 +52,8 @@ export class ServiceDouble {
   readonly nextAnswers: Partial<ChatResponse>[] = [];
   private readonly jobs: Job[] = [];
   delayMs = 0;
+  /** While set, every reply waits for it: see `hold`. */
+  private held: Promise<void> | undefined;
   /** What the index status says an admin must fix (the service's `notices`). */
   notices: string[] = [];
   /** The sources the service can sync (its status's `sources`). */
@@ -81,6 +83,19 @@ export class ServiceDouble {
   /** The next request gets this contract error. */
   failNext(code: ErrorCode, message = `simulated ${code}`): void {
     this.faults.push({ code, message });
+  }
+
+  /**
+   * Holds every reply until the returned function is called: a test can look at the page while a call is
+   * under way (its loading state) for as long as it needs, whatever the machine's speed; no clock involved.
+   */
+  hold(): () => void {
+    let release = (): void => undefined;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
   }
 
   /** The double as Forge's remote call would reach it, without a socket: for FakeForgeRuntime. */
@@ -126,6 +141,7 @@ export class ServiceDouble {
 
   private async answer(request: DoubleRequest, gone: () => boolean): Promise<DoubleReply> {
     this.requests.push(request);
+    if (this.held) await this.held;
     // unref: a delayed reply the client gave up on must not keep jest alive.
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs).unref());
     // Nobody is waiting: a queued fault is kept for the next request that will be answered.

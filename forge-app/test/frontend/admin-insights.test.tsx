@@ -1,6 +1,7 @@
 import type { Insights } from '@kb/contracts';
 import { atlassianSite } from '../fakes/forge-runtime';
 import type { ServiceDouble } from '../fakes/service-double';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { CONFLUENCE_SETTINGS, openPanel, type OpenPanel } from '../helpers/forge-ui';
 
 /** Ten days of a site's questions, as the service reports them. */
@@ -55,7 +56,6 @@ function seeded(): Insights {
 describe('admin page insights', () => {
   let panel: OpenPanel | undefined;
   afterEach(() => panel?.close());
-  beforeEach(() => jest.resetModules());
 
   const open = (options: { prepare: (service: ServiceDouble) => void }) =>
     openPanel(
@@ -117,6 +117,7 @@ describe('admin page insights', () => {
   });
 
   it('says insights are off when the service keeps no history', async () => {
+    expectConsoleWarn('insights failed for account acc-admin: not_found');
     panel = await open({ prepare: (service) => (service.history = 'off') });
     expect(panel.ui.text()).toContain('insights are off on this service');
     expect(panel.ui.all('LineChart')).toHaveLength(0);

@@ -8,8 +8,6 @@ const NOT_ADMIN =
 describe('admin page notices', () => {
   let panel: OpenPanel | undefined;
   afterEach(() => panel?.close());
-  // Each test renders the entry anew: a cached module would not render a second time.
-  beforeEach(() => jest.resetModules());
 
   const open = (notices: string[]) =>
     openPanel(

@@ -1,12 +1,17 @@
 import { atlassianSite } from '../fakes/forge-runtime';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { JIRA_ADMIN, openPanel, type OpenPanel } from '../helpers/forge-ui';
 
 /** The admin page opened by someone who is not a product admin (here on Jira's admin page). */
 describe('admin page for a non-admin', () => {
   let panel: OpenPanel;
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
 
   it('says admins only, shows nothing of the index, and never reaches the service', async () => {
+    // Each refusal is logged for Forge's log viewer: on opening, the page asks for the status, the jobs
+    // and the insights (all three calls start together, and closing the panel waits for them).
+    for (const key of ['indexStatus', 'listJobs', 'insights'])
+      expectConsoleWarn(`refused ${key}: account acc-jira-admin is not a jira admin`);
     panel = await openPanel(
       () => import('../../src/frontend/admin'),
       JIRA_ADMIN,

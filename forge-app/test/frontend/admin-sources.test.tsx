@@ -6,7 +6,6 @@ import { CONFLUENCE_SETTINGS, openPanel, type OpenPanel } from '../helpers/forge
 describe('admin page: the sources offered for a reindex', () => {
   let panel: OpenPanel | undefined;
   afterEach(() => panel?.close());
-  beforeEach(() => jest.resetModules());
 
   const open = (prepare: (service: ServiceDouble) => void) =>
     openPanel(

@@ -1,14 +1,18 @@
 import { atlassianSite } from '../fakes/forge-runtime';
 import type { ServiceDouble } from '../fakes/service-double';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { CONFLUENCE_SETTINGS, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
-/** The admin page for a Confluence administrator: status, reindex, live progress, recent jobs, cancel. */
+/**
+ * The admin page for a Confluence administrator: status, reindex, live progress, recent jobs, cancel.
+ * Each test opens its own page on its own service: no job of an earlier test is running or listed.
+ */
 describe('admin page', () => {
   let panel: OpenPanel;
   let ui: ForgeUi;
   let service: ServiceDouble;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     panel = await openPanel(
       () => import('../../src/frontend/admin'),
       CONFLUENCE_SETTINGS,
@@ -17,7 +21,7 @@ describe('admin page', () => {
     );
     ({ ui, service } = panel);
   });
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
 
   const checkbox = (label: string) => ui.all('Checkbox', (c) => String(c.props.label).startsWith(label))[0]!;
 
@@ -44,7 +48,7 @@ describe('admin page', () => {
     ui.click('Start reindex');
 
     await ui.waitForText('40 of 120 processed');
-    await ui.waitForText('120 of 120 processed', 10_000);
+    await ui.waitForText('120 of 120 processed');
     await ui.waitFor(() => ui.all('Lozenge').some((l) => ui.text(l) === 'succeeded'), 'the succeeded state');
     const reindex = service.requests.find((r) => r.path === '/api/v1/admin/reindex')!;
     expect(reindex.body).toEqual({ source: 'confluence', full: true, spaceKeys: ['ENG', 'OPS'] });
@@ -68,6 +72,7 @@ describe('admin page', () => {
   });
 
   it('follows the running job when a reindex is refused because one already runs', async () => {
+    expectConsoleWarn('reindex failed for account acc-admin-2: conflict');
     service.progressStep = 1;
     ui.click('Start reindex');
     await ui.waitFor(() => ui.hasButton('Cancel job'), 'the running job');
@@ -81,7 +86,7 @@ describe('admin page', () => {
       },
       { principal: { accountId: 'acc-admin-2' } },
     )) as { ok: boolean; error: { code: string; jobId: string } };
-    expect(other).toMatchObject({ ok: false, error: { code: 'conflict', jobId: 'job-3' } });
+    expect(other).toMatchObject({ ok: false, error: { code: 'conflict', jobId: 'job-1' } });
     expect(service.requests.filter((r) => r.path === '/api/v1/admin/reindex').length).toBe(running + 1);
     ui.click('Cancel job');
     await ui.waitFor(() => !ui.hasButton('Cancel job'), 'the job to stop');

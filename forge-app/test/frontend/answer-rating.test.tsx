@@ -1,19 +1,23 @@
 import type { ServiceDouble } from '../fakes/service-double';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { buttonsLabelled, openConfluenceChat, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 const READER = 'forge::acc-reader';
 
-/** Thumbs up and down on each answer of the Confluence chat, stored by the service and shown back. */
+/**
+ * Thumbs up and down on each answer of the Confluence chat, stored by the service and shown back. Each
+ * test opens its own panel on its own service and asks the questions it rates (the first is `conv-1`).
+ */
 describe('rating an answer', () => {
   let panel: OpenPanel;
   let ui: ForgeUi;
   let service: ServiceDouble;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     panel = await openConfluenceChat();
     ({ ui, service } = panel);
   });
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
 
   const ask = async (question: string): Promise<void> => {
     ui.change(ui.questionBox(), { value: question });
@@ -21,6 +25,13 @@ describe('rating an answer', () => {
     await ui.waitForText(`Answer to "${question}"`);
   };
   const feedbackRequests = () => service.requests.filter((r) => r.path.endsWith('/feedback'));
+  /** Two answers in one conversation, the second rated 👍 and shown so. */
+  const rateSecondUp = async (): Promise<void> => {
+    await ask('How do I rotate the API token?');
+    await ask('How often?');
+    (buttonsLabelled(ui, '👍 Helpful')[1]!.props.onClick as () => void)();
+    await ui.waitForText('You found this helpful.');
+  };
   const answerIds = () => {
     const conversation = service.conversations.list(READER).conversations[0]!;
     return service.conversations
@@ -54,6 +65,7 @@ describe('rating an answer', () => {
   });
 
   it('asks why on thumbs down, sends the reason and comment, and shows what was stored in place of the rating before', async () => {
+    await rateSecondUp();
     const [, second] = answerIds();
     (buttonsLabelled(ui, '👎 Not helpful')[1]!.props.onClick as () => void)();
     await ui.waitForText('What was wrong with this answer?');
@@ -93,6 +105,8 @@ describe('rating an answer', () => {
   });
 
   it('offers no rating for an answer the service did not store (messageId null), nor the recent list', async () => {
+    await ask('How do I rotate the API token?');
+    await ask('How often?');
     expect(ui.hasButton('Recent conversations')).toBe(true);
     service.nextAnswers.push({ messageId: null });
     await ask('Is the wiki down?');
@@ -102,6 +116,9 @@ describe('rating an answer', () => {
   });
 
   it('says so when the answer can no longer be rated, and when its conversation cannot be continued', async () => {
+    expectConsoleWarn('rateAnswer failed for account acc-reader: not_found');
+    expectConsoleWarn('chat failed for account acc-reader: not_found');
+    await ask('How do I rotate the API token?');
     service.conversations.delete(READER, 'conv-1'); // removed meanwhile (another tab, retention)
     (buttonsLabelled(ui, '👍 Helpful')[0]!.props.onClick as () => void)();
     await ui.waitForText('That answer was not found: it may have been deleted');

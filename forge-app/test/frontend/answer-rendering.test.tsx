@@ -18,7 +18,7 @@ const hrefs = (doc: AdfNode): [string, string][] =>
 /** Answers as the reader sees them: Markdown drawn by AdfRenderer, sources as links to page and section. */
 describe('a formatted answer in the Confluence panel', () => {
   let panel: OpenPanel;
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
 
   it('renders lists, code and links through AdfRenderer, and lists its sources as Link nodes', async () => {
     panel = await openConfluenceChat();

@@ -58,7 +58,7 @@ describe('the history a panel sends', () => {
 /** The same, through the rendered panel: every `invoke` it makes stays small as the answers pile up. */
 describe('Confluence chat panel with long answers', () => {
   let panel: OpenPanel;
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
 
   it('keeps each question’s payload under the limit, conversation after conversation', async () => {
     panel = await openConfluenceChat();

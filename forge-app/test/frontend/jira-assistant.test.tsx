@@ -1,5 +1,6 @@
 import { atlassianSite, type FakeForgeRuntime } from '../fakes/forge-runtime';
 import { CITED_SOURCE, type ServiceDouble } from '../fakes/service-double';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { JIRA_ISSUE, openPanel, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 const adf = (text: string) => ({
@@ -8,14 +9,17 @@ const adf = (text: string) => ({
   content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
 });
 
-/** The Jira issue panel: chat with the issue as context, and "Draft a reply" read as the agent. */
+/**
+ * The Jira issue panel: chat with the issue as context, and "Draft a reply" read as the agent. Each test
+ * opens its own panel on its own service and builds the conversations it needs.
+ */
 describe('Jira support assistant panel', () => {
   let panel: OpenPanel;
   let ui: ForgeUi;
   let service: ServiceDouble;
   let runtime: FakeForgeRuntime;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     const site = atlassianSite({
       admin: false,
       issue: {
@@ -36,7 +40,13 @@ describe('Jira support assistant panel', () => {
     );
     ({ ui, service, runtime } = panel);
   });
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
+
+  const ask = async (question: string): Promise<void> => {
+    ui.change(ui.questionBox(), { value: question });
+    ui.click('Ask');
+    await ui.waitForText(`Answer to "${question}"`);
+  };
 
   it('drafts a reply from the issue read as the agent, shown ready to copy with its sources', async () => {
     ui.click('Draft a reply');
@@ -76,9 +86,7 @@ describe('Jira support assistant panel', () => {
   });
 
   it('chats with the issue as context', async () => {
-    ui.change(ui.questionBox(), { value: 'Is there a workaround?' });
-    ui.click('Ask');
-    await ui.waitForText('Answer to "Is there a workaround?"');
+    await ask('Is there a workaround?');
     const body = service.requests.filter((r) => r.path === '/api/v1/chat').at(-1)!.body as {
       context: { issue: { key: string; summary: string } };
     };
@@ -86,8 +94,7 @@ describe('Jira support assistant panel', () => {
   });
 
   it('shows a failed draft with "Try again", which drafts it', async () => {
-    ui.click('New conversation');
-    await ui.waitFor(() => !ui.text().includes('Drafted reply'), 'the panel to clear');
+    expectConsoleWarn('draftReply failed for account acc-agent: rate_limited');
     service.failNext('rate_limited');
     ui.click('Draft a reply');
     await ui.waitForText('busy');
@@ -98,17 +105,22 @@ describe('Jira support assistant panel', () => {
   });
 
   it('lists the agent’s recent conversations; choosing one loads it and the next question continues it', async () => {
+    ui.click('Draft a reply');
+    await ui.waitForText('Drafted reply');
+    await ask('Is there a workaround?');
+    ui.click('New conversation');
+    await ui.waitFor(() => !ui.text().includes('You: Is there a workaround?'), 'the panel to clear');
     ui.click('Recent conversations');
     await ui.waitFor(() => ui.hasButton('Delete'), 'the list');
     const mine = service.conversations.list('forge::acc-agent').conversations;
-    // The drafts and the question were asked in conversations of their own (a draft is not a chat turn).
+    // The draft and the question were asked in conversations of their own (a draft is not a chat turn).
+    expect(mine).toHaveLength(2);
     expect(mine.map((c) => c.title)).toContain('Is there a workaround?');
     const chosen = mine.find((c) => c.title === 'Is there a workaround?')!;
     ui.click('Is there a workaround?');
     await ui.waitForText('You: Is there a workaround?');
-    ui.change(ui.questionBox(), { value: 'Does it affect the CLI?' });
-    ui.click('Ask');
-    await ui.waitForText('Answer to "Does it affect the CLI?" after 2 turns');
+    await ask('Does it affect the CLI?');
+    expect(ui.text()).toContain('Answer to "Does it affect the CLI?" after 2 turns');
     const body = service.requests.filter((r) => r.path === '/api/v1/chat').at(-1)!.body as {
       conversationId: string;
       context: { product: string };

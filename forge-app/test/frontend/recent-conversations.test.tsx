@@ -1,4 +1,5 @@
 import type { ServiceDouble } from '../fakes/service-double';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { buttonsLabelled, openConfluenceChat, type ForgeUi, type OpenPanel } from '../helpers/forge-ui';
 
 const READER = 'forge::acc-reader';
@@ -7,7 +8,8 @@ const HOUR = 3_600_000;
 
 /**
  * "Recent conversations" in the Confluence chat panel, rendered as Forge renders it, through the real
- * resolvers to the service double's stored conversations.
+ * resolvers to the service double's stored conversations. Each test opens its own panel on a service
+ * seeded afresh, so none depends on what an earlier test asked, loaded or deleted.
  */
 describe('recent conversations in the chat panel', () => {
   let panel: OpenPanel;
@@ -16,7 +18,7 @@ describe('recent conversations in the chat panel', () => {
   let tokens: string;
   let gone: string;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     panel = await openConfluenceChat((double) => {
       double.conversations.seed(
         READER,
@@ -50,7 +52,7 @@ describe('recent conversations in the chat panel', () => {
     });
     ({ ui, service } = panel);
   });
-  afterAll(() => panel.close());
+  afterEach(() => panel.close());
 
   const ask = (question: string): void => {
     ui.change(ui.questionBox(), { value: question });
@@ -60,6 +62,12 @@ describe('recent conversations in the chat panel', () => {
   const openList = async (): Promise<void> => {
     ui.click('Recent conversations');
     await ui.waitFor(() => ui.hasButton('Delete'), 'the list');
+  };
+  /** Opens the list and loads the stored conversation about tokens. */
+  const loadTokens = async (): Promise<void> => {
+    await openList();
+    ui.click('How do I rotate the API token?');
+    await ui.waitForText('You: How often?');
   };
 
   it("lists the reader's own conversations, newest first, with when each was last active", async () => {
@@ -79,8 +87,7 @@ describe('recent conversations in the chat panel', () => {
   });
 
   it('loads a chosen conversation, with its stored ratings, and the next question continues it', async () => {
-    ui.click('How do I rotate the API token?');
-    await ui.waitForText('You: How often?');
+    await loadTokens();
     expect(ui.hasButton('Delete')).toBe(false); // the list made way for the conversation
     expect(ui.text()).toContain('You: How do I rotate the API token?');
     expect(ui.text()).toContain('Every year.');
@@ -97,6 +104,8 @@ describe('recent conversations in the chat panel', () => {
   });
 
   it('says plainly when a chosen conversation is gone', async () => {
+    expectConsoleWarn('getConversation failed for account acc-reader: not_found');
+    await loadTokens(); // what was on screen before must not stay under the error
     await openList();
     service.conversations.delete(READER, gone); // deleted in another tab after the list was shown
     ui.click('Soon deleted elsewhere');
@@ -107,6 +116,7 @@ describe('recent conversations in the chat panel', () => {
   });
 
   it('"New conversation" starts fresh: the next question goes without a conversation id', async () => {
+    await loadTokens();
     ui.click('New conversation');
     await ui.waitForText('Ask a question about this page');
     ask('Something new');
@@ -115,6 +125,8 @@ describe('recent conversations in the chat panel', () => {
   });
 
   it('deletes a conversation from the list; deleting the one on screen starts a new one', async () => {
+    ask('Something new');
+    await ui.waitForText('Answer to "Something new" after 0 turns');
     await openList();
     const rows = ui.text();
     expect(rows).toContain('Something new'); // the list is loaded afresh each time it opens
@@ -122,9 +134,9 @@ describe('recent conversations in the chat panel', () => {
     expect(newest.title).toBe('Something new');
     const current = newest.id;
     const deleteButtons = buttonsLabelled(ui, 'Delete');
-    expect(deleteButtons).toHaveLength(3);
+    expect(deleteButtons).toHaveLength(4);
     (deleteButtons[0]!.props.onClick as () => void)(); // the newest: the one on screen
-    await ui.waitFor(() => buttonsLabelled(ui, 'Delete').length === 2, 'the row to go');
+    await ui.waitFor(() => buttonsLabelled(ui, 'Delete').length === 3, 'the row to go');
     expect(service.requests.at(-1)).toMatchObject({
       method: 'DELETE',
       path: `/api/v1/conversations/${current}`,
@@ -135,8 +147,7 @@ describe('recent conversations in the chat panel', () => {
   });
 
   it('keeps a list that cannot load quiet (no error box), with a way to reload', async () => {
-    ui.click('Recent conversations'); // close
-    await ui.waitFor(() => !ui.hasButton('Delete'), 'the list to close');
+    expectConsoleWarn('listConversations failed for account acc-reader: unavailable');
     service.failNext('upstream_unavailable');
     ui.click('Recent conversations');
     await ui.waitForText('cannot be reached right now');

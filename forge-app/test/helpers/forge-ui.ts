@@ -28,6 +28,8 @@ export class ForgeUi {
   readonly seenTexts: string[] = [];
   readonly invocations: { functionKey: string; payload: unknown }[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Waiters of `waitFor`, woken whenever something they may be watching changes. */
+  private readonly watchers = new Set<() => void>();
   private closed = false;
 
   constructor(
@@ -45,6 +47,7 @@ export class ForgeUi {
     if (cmd === 'reconcile') {
       this.doc = (data as { forgeDoc: ForgeNode }).forgeDoc;
       this.seenTexts.push(this.text());
+      this.changed();
       return undefined;
     }
     if (cmd === 'invoke') {
@@ -52,7 +55,12 @@ export class ForgeUi {
       if (this.closed) return new Promise(() => undefined);
       const call = this.invoke(data);
       this.inFlight.add(call);
-      void call.finally(() => this.inFlight.delete(call)).catch(() => undefined);
+      void call
+        .finally(() => {
+          this.inFlight.delete(call);
+          this.changed();
+        })
+        .catch(() => undefined);
       return call;
     }
     if (cmd === 'onError') throw (data as { error: unknown }).error;
@@ -150,18 +158,41 @@ export class ForgeUi {
     (node.props.onChange as (e: unknown) => void)({ type: 'change', target });
   }
 
-  async waitFor(check: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
+  private changed(): void {
+    for (const wake of [...this.watchers]) wake();
+  }
+
+  /**
+   * Resolves once `check` holds, looking again at every render and every resolver call that ends (the
+   * only moments the page or the service double change), not on a clock: a state the page shows only
+   * briefly (a loading button) is seen however fast or slow the machine. `timeoutMs` only turns a hang
+   * into a failure that says what the page shows; it never decides a passing test.
+   */
+  async waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    const holds = (): boolean => {
       try {
-        if (check()) return;
+        return check();
       } catch {
-        // Not rendered yet.
+        return false; // not rendered yet
       }
-      if (Date.now() > until)
-        throw new Error(`timed out waiting for ${what}; the page shows: ${this.text()}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    };
+    if (holds()) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        this.watchers.delete(wake);
+        clearTimeout(timer);
+      };
+      const wake = (): void => {
+        if (!holds()) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${what}; the page shows: ${this.text()}`));
+      }, timeoutMs);
+      this.watchers.add(wake);
+    });
   }
 
   waitForText(text: string, timeoutMs?: number): Promise<void> {
@@ -217,6 +248,9 @@ export async function openPanel(
   /** Serve the service in process, for tests that switch to jest's fake timers (no socket I/O to wait for). */
   options: { inMemory?: boolean; prepare?: (service: ServiceDouble) => void } = {},
 ): Promise<OpenPanel> {
+  // A fresh module registry: the entry renders anew (a cached module would not render again), and no
+  // module-level state of the app carries over from an earlier panel.
+  jest.resetModules();
   const service = await new ServiceDouble().start();
   options.prepare?.(service);
   const runtime = new FakeForgeRuntime(options.inMemory ? service.serveInMemory : service.url, site);

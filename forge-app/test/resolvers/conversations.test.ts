@@ -4,6 +4,7 @@ import { ServiceDouble } from '../fakes/service-double';
 import { handler } from '../../src/index';
 import { jsonBytes } from '../../src/payload-limits';
 import { CONVERSATION_MAX_BYTES } from '../../src/resolvers/reply-size';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { CONFLUENCE_PAGE, JIRA_ISSUE, type ModuleContext } from '../helpers/forge-ui';
 
 /** The fields these tests read, of whichever resolver answered. */
@@ -24,24 +25,21 @@ const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
 /**
  * The conversation resolvers as Forge calls them, with the real @forge/api, against the service double's
- * conversation routes: each caller reaches only their own conversations.
+ * conversation routes: each caller reaches only their own conversations. Each test gets its own double,
+ * seeded afresh: a rating or a deletion in one test is never seen by another.
  */
 describe('conversation resolvers', () => {
-  const service = new ServiceDouble();
+  let service: ServiceDouble;
   let runtime: FakeForgeRuntime;
 
-  beforeAll(async () => {
-    await service.start();
+  beforeEach(async () => {
+    service = await new ServiceDouble().start();
     runtime = new FakeForgeRuntime(service.url, atlassianSite({ admin: false }));
     runtime.install();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     runtime.uninstall();
     await service.stop();
-  });
-  beforeEach(() => {
-    service.requests.length = 0;
-    service.history = 'on';
   });
 
   const call = (functionKey: string, payload: unknown, module: ModuleContext = CONFLUENCE_PAGE) =>
@@ -54,7 +52,7 @@ describe('conversation resolvers', () => {
   let older: string;
   let newer: string;
   let others: string;
-  beforeAll(() => {
+  beforeEach(() => {
     older = service.conversations.seed(
       readerOwner,
       [['Old question', 'Old answer']],
@@ -94,6 +92,7 @@ describe('conversation resolvers', () => {
   });
 
   it('reads one conversation with its messages; someone else’s is “not found”, said plainly', async () => {
+    expectConsoleWarn('getConversation failed for account acc-reader: not_found');
     const mine = await call('getConversation', { id: newer });
     expect(mine.ok).toBe(true);
     expect(mine.data!.messages.map((m) => [m.role, m.content])).toEqual([
@@ -138,6 +137,7 @@ describe('conversation resolvers', () => {
   });
 
   it("cannot rate someone else's answer", async () => {
+    expectConsoleWarn('rateAnswer failed for account acc-reader: not_found');
     const theirAnswer = (await call('getConversation', { id: others }, OTHER_READER)).data!.messages[1]!.id;
     const result = await call('rateAnswer', { messageId: theirAnswer, rating: 'down' });
     expect(result).toMatchObject({ ok: false, error: { code: 'not_found' } });
@@ -145,6 +145,7 @@ describe('conversation resolvers', () => {
   });
 
   it('deletes one of the caller’s conversations; someone else’s stays', async () => {
+    expectConsoleWarn('getConversation failed for account acc-reader: not_found');
     const doomed = service.conversations.seed(readerOwner, [['Delete me', 'ok']], hoursAgo(3), 'confluence');
     expect(await call('deleteConversation', { id: doomed })).toEqual({ ok: true, data: null });
     expect(service.requests[0]).toMatchObject({ method: 'DELETE', path: `/api/v1/conversations/${doomed}` });
@@ -188,6 +189,8 @@ describe('conversation resolvers', () => {
   });
 
   it('says "no history" when the service keeps none, and passes other failures on to retry', async () => {
+    expectConsoleWarn('listConversations failed for account acc-reader: no_history');
+    expectConsoleWarn('listConversations failed for account acc-reader: unavailable');
     service.history = 'off';
     expect(await call('listConversations', {})).toMatchObject({ ok: false, error: { code: 'no_history' } });
     service.history = 'on';

@@ -2,6 +2,7 @@ import { atlassianSite, FakeForgeRuntime, type ProductHandler } from '../fakes/f
 import { ServiceDouble } from '../fakes/service-double';
 import { handler } from '../../src/index';
 import { ADMIN_BUDGET_MS, CHAT_BUDGET_MS } from '../../src/resolvers/deadline';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { JIRA_ADMIN, JIRA_ISSUE, type ModuleContext } from '../helpers/forge-ui';
 
 const adf = (text: string) => ({
@@ -13,10 +14,12 @@ const adf = (text: string) => ({
 /**
  * One deadline for the whole resolver call. Time is jest's fake clock and every outside system answers in
  * process (no sockets), so "Jira took 15 s" is exact and the test does not depend on the machine's speed.
+ * Each test gets its own double and runtime, and sets both delays itself.
  */
 describe('the deadline of a resolver call', () => {
-  const service = new ServiceDouble();
-  let jiraDelayMs = 0;
+  let service: ServiceDouble;
+  let runtime: FakeForgeRuntime;
+  let jiraDelayMs: number;
   const site = atlassianSite({
     admin: false,
     issue: { key: 'SUP-7', summary: 'Login fails', description: adf('401 since Monday'), comments: [] },
@@ -25,12 +28,13 @@ describe('the deadline of a resolver call', () => {
     if (jiraDelayMs) await new Promise((resolve) => setTimeout(resolve, jiraDelayMs));
     return site(request);
   };
-  const runtime = new FakeForgeRuntime(service.serveInMemory, slowJira);
 
   beforeEach(() => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    jiraDelayMs = 0;
+    service = new ServiceDouble();
+    runtime = new FakeForgeRuntime(service.serveInMemory, slowJira);
     runtime.install();
-    service.requests.length = 0;
   });
   afterEach(() => {
     runtime.uninstall();
@@ -56,6 +60,7 @@ describe('the deadline of a resolver call', () => {
 
   it('shares one budget between a slow Jira read and a slow service: the service gets only what is left', async () => {
     // Before: 15 s of Jira, then 20 s more for the service = 35 s, and Forge kills the call at 25 s.
+    expectConsoleWarn('draftReply ran out of time for account acc-agent');
     jiraDelayMs = 15_000;
     service.delayMs = 20_000;
     const outcome = start('draftReply', {});
@@ -83,8 +88,8 @@ describe('the deadline of a resolver call', () => {
   });
 
   it('ends at the deadline while Jira is still reading, without calling the service', async () => {
+    expectConsoleWarn('chat ran out of time for account acc-agent');
     jiraDelayMs = 60_000;
-    service.delayMs = 0;
     const outcome = start('chat', { message: 'Is there a workaround?' });
     await jest.advanceTimersByTimeAsync(CHAT_BUDGET_MS);
     expect(outcome.settledAfterMs).toBe(CHAT_BUDGET_MS);
@@ -93,6 +98,7 @@ describe('the deadline of a resolver call', () => {
   });
 
   it('bounds an admin call, admin check included, by the shorter admin budget: a timeout, not "not an admin"', async () => {
+    expectConsoleWarn('indexStatus ran out of time for account acc-jira-admin');
     jiraDelayMs = 60_000;
     const outcome = start('indexStatus', {}, JIRA_ADMIN);
     await jest.advanceTimersByTimeAsync(ADMIN_BUDGET_MS);

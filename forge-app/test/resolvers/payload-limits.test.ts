@@ -10,19 +10,19 @@ type Result = { ok: boolean; data?: ChatResponse; error?: { code: string; messag
 
 /** What the chat resolver accepts and returns, measured against Forge's 500 KB payload limit. */
 describe('chat payload sizes', () => {
-  const service = new ServiceDouble();
+  // Each test gets its own double and runtime: a queued answer of one never reaches another.
+  let service: ServiceDouble;
   let runtime: FakeForgeRuntime;
 
-  beforeAll(async () => {
-    await service.start();
+  beforeEach(async () => {
+    service = await new ServiceDouble().start();
     runtime = new FakeForgeRuntime(service.url, atlassianSite({ admin: false }));
     runtime.install();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     runtime.uninstall();
     await service.stop();
   });
-  beforeEach(() => (service.requests.length = 0));
 
   const chat = async (payload: unknown) =>
     (await handler(

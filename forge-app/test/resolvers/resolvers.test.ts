@@ -4,31 +4,28 @@ import { handler } from '../../src/index';
 import { callService } from '../../src/resolvers/service-client';
 import { ADMIN_BUDGET_MS, CHAT_BUDGET_MS, startDeadline } from '../../src/resolvers/deadline';
 import { ChatResponse } from '@kb/contracts';
+import { expectConsoleWarn } from '../helpers/console-guard';
 import { CONFLUENCE_PAGE, CONFLUENCE_SETTINGS, JIRA_ADMIN, type ModuleContext } from '../helpers/forge-ui';
 
 /**
  * The resolvers as Forge calls them (the handler of manifest.yml), with the real @forge/api: only the
  * runtime's fetch is the test's, forwarding to a contract-checked service double and to Jira/Confluence.
+ * Each test gets its own double and runtime: no job, queued fault or delay of one test reaches another.
  */
 describe('resolvers', () => {
-  const service = new ServiceDouble();
+  let service: ServiceDouble;
   let runtime: FakeForgeRuntime;
-  let admin = true;
+  let admin: boolean;
 
-  beforeAll(async () => {
-    await service.start();
+  beforeEach(async () => {
+    admin = true;
+    service = await new ServiceDouble().start();
     runtime = new FakeForgeRuntime(service.url, (request) => atlassianSite({ admin })(request));
     runtime.install();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     runtime.uninstall();
     await service.stop();
-  });
-  beforeEach(() => {
-    admin = true;
-    runtime.remoteDown = false;
-    service.requests.length = 0;
-    runtime.productCalls.length = 0;
   });
 
   const call = (functionKey: string, payload: unknown, module: ModuleContext = CONFLUENCE_PAGE) =>
@@ -72,6 +69,7 @@ describe('resolvers', () => {
     ['forbidden', 'unauthorized', false],
     ['invalid_request', 'invalid_request', false],
   ] as const)('turns the service’s %s into a friendly %s failure', async (serviceCode, code, retryable) => {
+    expectConsoleWarn(`chat failed for account acc-reader: ${code}`);
     service.failNext(serviceCode, 'internal detail: stack at x.js:1');
     const result = await call('chat', { message: 'hello' });
     expect(result).toMatchObject({ ok: false, error: { code, retryable } });
@@ -80,6 +78,7 @@ describe('resolvers', () => {
   });
 
   it('reports an unreachable service as unavailable, to retry', async () => {
+    expectConsoleWarn('chat failed for account acc-reader: unavailable');
     runtime.remoteDown = true;
     expect(await call('chat', { message: 'hello' })).toMatchObject({
       error: { code: 'unavailable', retryable: true },
@@ -89,14 +88,15 @@ describe('resolvers', () => {
   it('ends a slow call by its deadline, well inside Forge’s 25 s', async () => {
     expect(CHAT_BUDGET_MS).toBeLessThan(25_000);
     expect(ADMIN_BUDGET_MS).toBeLessThan(CHAT_BUDGET_MS);
-    service.delayMs = 2_000;
+    // The reply never comes (held): only the deadline can end the call, so the test does not race a
+    // real clock against the double's delay.
+    service.hold();
     const deadline = startDeadline(300);
     const result = await callService(
       { method: 'POST', path: '/api/v1/chat', body: { message: 'slow' }, accountId: 'a' },
       ChatResponse,
       deadline,
     );
-    service.delayMs = 0;
     expect(deadline.remainingMs()).toBe(0);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout', retryable: true } });
   });
@@ -116,6 +116,7 @@ describe('resolvers', () => {
     'refuses %s to a non-admin without calling the service',
     async (key) => {
       admin = false;
+      expectConsoleWarn(`refused ${key}: account acc-admin is not a confluence admin`);
       const payload = key === 'getJob' || key === 'cancelJob' ? { jobId: 'job-1' } : {};
       expect(await call(key, payload, CONFLUENCE_SETTINGS)).toMatchObject({
         ok: false,
@@ -136,6 +137,7 @@ describe('resolvers', () => {
   });
 
   it('counts a failed admin check as "not an admin" (fails closed)', async () => {
+    expectConsoleWarn('refused listJobs: account acc-jira-admin is not a jira admin');
     const failing = new FakeForgeRuntime(service.url, () => ({ status: 500, body: {} }));
     failing.install();
     try {
@@ -155,6 +157,9 @@ describe('resolvers', () => {
   ])(
     'counts an admin check that throws (%s: the product unreachable) as "not an admin"',
     async (_, context) => {
+      expectConsoleWarn(
+        `refused indexStatus: account ${context.accountId} is not a ${context === JIRA_ADMIN ? 'jira' : 'confluence'} admin`,
+      );
       const unreachable = new FakeForgeRuntime(service.url, () => {
         throw new Error('socket hang up');
       });
@@ -172,6 +177,7 @@ describe('resolvers', () => {
   );
 
   it('counts a space administrator as "not an admin": only the application-wide grant counts', async () => {
+    expectConsoleWarn('refused indexStatus: account acc-admin is not a confluence admin');
     const spaceAdmin = new FakeForgeRuntime(service.url, () => ({
       status: 200,
       body: { operations: [{ operation: 'administer', targetType: 'space' }] },
@@ -189,6 +195,7 @@ describe('resolvers', () => {
   });
 
   it('passes the running job’s id with a reindex conflict', async () => {
+    expectConsoleWarn('reindex failed for account acc-admin: conflict');
     const first = await call('reindex', { source: 'files' }, CONFLUENCE_SETTINGS);
     expect(first).toMatchObject({ ok: true, data: { jobId: expect.any(String) as string } });
     const jobId = (first.data as { jobId: string }).jobId;
@@ -203,6 +210,7 @@ describe('resolvers', () => {
   });
 
   it('says so when Draft a reply cannot read the issue', async () => {
+    expectConsoleWarn('draftReply failed for account acc-agent: not_found');
     const result = await call(
       'draftReply',
       {},

@@ -1,5 +1,6 @@
 import { atlassianSite, FakeForgeRuntime } from '../fakes/forge-runtime';
 import { CITED_SOURCE, ServiceDouble } from '../fakes/service-double';
+import { expectConsoleWarn } from '../helpers/console-guard';
 // As Forge calls them: the exports the manifest's `rovo-ask` and `rovo-draft-reply` functions name.
 import { askKnowledgeBase, draftIssueReply } from '../../src/index';
 
@@ -34,11 +35,12 @@ const onIssue = {
  * test's, forwarding to the contract-checked service double and to Jira.
  */
 describe('Rovo actions', () => {
-  const service = new ServiceDouble();
+  // Each test gets its own double and runtime: a queued fault or answer of one never reaches another.
+  let service: ServiceDouble;
   let runtime: FakeForgeRuntime;
 
-  beforeAll(async () => {
-    await service.start();
+  beforeEach(async () => {
+    service = await new ServiceDouble().start();
     runtime = new FakeForgeRuntime(
       service.url,
       atlassianSite({
@@ -53,13 +55,9 @@ describe('Rovo actions', () => {
     );
     runtime.install();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     runtime.uninstall();
     await service.stop();
-  });
-  beforeEach(() => {
-    service.requests.length = 0;
-    runtime.productCalls.length = 0;
   });
 
   const chatRequests = () => service.requests.filter((r) => r.path === '/api/v1/chat');
@@ -146,6 +144,8 @@ describe('Rovo actions', () => {
   });
 
   it('says so when the issue cannot be read as the user, and when the service fails', async () => {
+    expectConsoleWarn('draftReply failed for account acc-rovo: not_found');
+    expectConsoleWarn('chat failed for account acc-rovo: rate_limited');
     expect(await draftIssueReply({ issueKey: 'SUP-404' }, invocation)).toBe(
       'Could not draft a reply for SUP-404: Could not read SUP-404: it may have been deleted, or you may not have access to it.',
     );
