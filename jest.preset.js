@@ -18,6 +18,9 @@ export function jestConfig() {
     transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
     // LanceDB commits, child processes and a real browser are slower than pure functions; CI more so.
     testTimeout: 60_000,
+    // Every run shuffles the tests within each file (the seed is printed; `--seed=N` replays an order), so a
+    // test that leans on an earlier one fails here rather than passing by luck.
+    randomize: true,
     testMatch: ['<rootDir>/test/**/*.test.ts'],
   };
 }

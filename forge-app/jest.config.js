@@ -26,5 +26,7 @@ export default {
   // Unexpected console.error/warn calls fail the test (see the file): no test can opt out by forgetting.
   setupFilesAfterEnv: ['<rootDir>/test/helpers/console-guard.ts'],
   testTimeout: 30_000,
+  // Shuffled on every run, like the service's (jest.preset.js): no test may lean on an earlier one.
+  randomize: true,
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/test/**/*.test.tsx'],
 };

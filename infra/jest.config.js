@@ -8,5 +8,7 @@ module.exports = {
     ],
   },
   testTimeout: 60_000,
+  // Shuffled on every run, like the service's (jest.preset.js): no test may lean on an earlier one.
+  randomize: true,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
 };
