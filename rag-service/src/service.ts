@@ -89,6 +89,8 @@ export interface ServiceOverrides {
   models?: ModelSet;
   /** Replaces each chat turn's budget timer (tests fire the budget themselves instead of waiting it out). */
   chatBudgetSignal?: (budgetMs: number) => AbortSignal;
+  /** How long page events gather before a round (tests make it long and end bursts with `settled()`). */
+  pageEventCoalesceMs?: number;
 }
 
 export function embeddingsId(embedder: Embedder | undefined): string {
@@ -389,6 +391,7 @@ export async function createService(
         log,
         onEvent: (event, outcome) => metrics.pageEvents.inc({ event, outcome }),
         onSync: (outcome) => metrics.pageSyncs.inc({ outcome }),
+        ...(overrides.pageEventCoalesceMs !== undefined ? { coalesceMs: overrides.pageEventCoalesceMs } : {}),
       })
     : undefined;
 

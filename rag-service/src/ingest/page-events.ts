@@ -92,11 +92,14 @@ export class PageEventQueue {
     return 'queued';
   }
 
-  /** Resolves once every page queued so far has been synced (or has failed): for tests and shutdown. */
+  /**
+   * Resolves once every page queued so far has been synced (or has failed): for tests and shutdown. Whoever
+   * waits for that wants it now, so a burst still gathering starts its round at once.
+   */
   async settled(): Promise<void> {
     while (this.round || this.pending.size) {
-      if (this.round) await this.round;
-      else await new Promise((resolve) => setTimeout(resolve, this.coalesceMs));
+      if (!this.round) this.startRound();
+      await this.round;
     }
   }
 
@@ -111,14 +114,17 @@ export class PageEventQueue {
   private schedule(): void {
     // Measured from the first event of a burst, not the last: a steady stream of edits still syncs in time.
     if (this.timer || this.round || this.stop.signal.aborted) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.round = this.runRound().finally(() => {
-        this.round = undefined;
-        if (this.pending.size) this.schedule();
-      });
-    }, this.coalesceMs);
+    this.timer = setTimeout(() => this.startRound(), this.coalesceMs);
     this.timer.unref();
+  }
+
+  private startRound(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.round = this.runRound().finally(() => {
+      this.round = undefined;
+      if (this.pending.size) this.schedule();
+    });
   }
 
   private async runRound(): Promise<void> {
