@@ -17,9 +17,9 @@ export default {
   concurrency: 1,
   timeoutMS: 10_000,
   incremental: true,
-  incrementalFile: 'mutation/stryker-incremental.json',
+  incrementalFile: 'mutation/forge-app.incremental.json',
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: 'mutation/report.json' },
+  jsonReporter: { fileName: 'mutation/reports/forge-app.json' },
   thresholds: { high: 90, low: 85, break: 85 },
   tempDirName: '../node_modules/.stryker-tmp/forge-app',
 };

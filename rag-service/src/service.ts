@@ -87,6 +87,8 @@ export async function modelSet(config: Config, log: Logger): Promise<ModelSet> {
 export interface ServiceOverrides {
   /** Replaces the configured models (tests use a deterministic embedder). */
   models?: ModelSet;
+  /** Replaces each chat turn's budget timer (tests fire the budget themselves instead of waiting it out). */
+  chatBudgetSignal?: (budgetMs: number) => AbortSignal;
 }
 
 export function embeddingsId(embedder: Embedder | undefined): string {
@@ -334,6 +336,7 @@ export async function createService(
     condenser: models.condenser,
     embeddingsId: embeddingsId(models.embedder),
     budgetMs: config.chatTimeoutMs,
+    budgetSignal: overrides.chatBudgetSignal,
     conversations,
   });
 

@@ -62,6 +62,7 @@ export function checkedLocation(raw: {
   const { pageId, spaceKey, issueKey } = raw;
   return {
     pageId: pageId !== undefined && PAGE_ID.test(pageId) ? pageId : undefined,
+    // Stryker disable next-line ConditionalExpression: SpaceKey refuses undefined as well (equivalent).
     spaceKey: spaceKey !== undefined && SpaceKey.safeParse(spaceKey).success ? spaceKey : undefined,
     issueKey: issueKey !== undefined && isIssueKey(issueKey) ? issueKey : undefined,
   };

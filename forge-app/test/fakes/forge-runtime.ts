@@ -9,6 +9,7 @@ export interface ProductRequest {
   product: 'jira' | 'confluence';
   method: string;
   path: string;
+  headers: Record<string, string>;
   body: unknown;
 }
 export interface ProductReply {
@@ -101,7 +102,13 @@ export class FakeForgeRuntime {
       target.provider === 'user' &&
       (target.remote === 'jira' || target.remote === 'confluence')
     ) {
-      const request: ProductRequest = { product: target.remote, method, path, body: parse(init.body) };
+      const request: ProductRequest = {
+        product: target.remote,
+        method,
+        path,
+        headers: init.headers ?? {},
+        body: parse(init.body),
+      };
       this.productCalls.push(request);
       const reply = await this.products(request);
       return new Response(JSON.stringify(reply.body), {
@@ -127,12 +134,15 @@ export function atlassianSite(options: {
     comments: { author: string; body: unknown }[];
   };
 }): ProductHandler {
-  return ({ product, method, path }) => {
+  return ({ product, method, path, headers, body }) => {
     if (product === 'jira' && method === 'POST' && path === '/rest/api/3/permissions/check') {
-      return {
-        status: 200,
-        body: { globalPermissions: options.admin ? ['ADMINISTER'] : [], projectPermissions: [] },
-      };
+      // As Jira does: a body that is not declared JSON is refused, and the answer holds only the
+      // permissions asked about that the user has.
+      if (headers['content-type'] !== 'application/json') return { status: 415, body: {} };
+      const asked = (body as { globalPermissions?: unknown } | undefined)?.globalPermissions;
+      const held = options.admin ? ['ADMINISTER'] : [];
+      const granted = Array.isArray(asked) ? held.filter((p) => asked.includes(p)) : [];
+      return { status: 200, body: { globalPermissions: granted, projectPermissions: [] } };
     }
     if (product === 'confluence' && path === '/wiki/rest/api/user/current?expand=operations') {
       const operations = [{ operation: 'use', targetType: 'application' }];

@@ -34,7 +34,24 @@ describe('trusted context', () => {
       },
     });
     expect(ctx).toMatchObject({ pageId: undefined, spaceKey: undefined, issueKey: undefined });
-    expect(trustedContext(null)).toMatchObject({ product: 'confluence', accountId: undefined });
+    expect(trustedContext(null)).toEqual({
+      accountId: undefined,
+      product: 'confluence',
+      module: '',
+      pageId: undefined,
+      spaceKey: undefined,
+      issueKey: undefined,
+    });
+  });
+
+  it.each([
+    ['a page id with letters before it', { content: { id: 'x123' } }, 'pageId'],
+    ['a page id with letters after it', { content: { id: '123x' } }, 'pageId'],
+    ['an issue key with text before it', { issue: { key: 'x SUP-7' } }, 'issueKey'],
+    ['an issue key with text after it', { issue: { key: 'SUP-7 x' } }, 'issueKey'],
+  ])('keeps only whole values: drops %s', (_, extension, field) => {
+    const ctx = trustedContext({ extension: { type: 'jira:issuePanel', ...extension } });
+    expect(ctx[field as 'pageId' | 'issueKey']).toBeUndefined();
   });
 });
 

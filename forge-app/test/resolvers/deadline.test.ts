@@ -114,5 +114,7 @@ describe('the deadline of a resolver call', () => {
     await jest.advanceTimersByTimeAsync(15_000);
     expect(outcome.settledAfterMs).toBe(15_000);
     expect(outcome.result).toMatchObject({ ok: true });
+    // The deadline's timer went with the call: none is left to hold the function open.
+    expect(jest.getTimerCount()).toBe(0);
   });
 });

@@ -4,8 +4,14 @@ import { handler } from '../../src/index';
 import { callService } from '../../src/resolvers/service-client';
 import { ADMIN_BUDGET_MS, CHAT_BUDGET_MS, startDeadline } from '../../src/resolvers/deadline';
 import { ChatResponse } from '@kb/contracts';
-import { expectConsoleWarn } from '../helpers/console-guard';
-import { CONFLUENCE_PAGE, CONFLUENCE_SETTINGS, JIRA_ADMIN, type ModuleContext } from '../helpers/forge-ui';
+import { expectConsoleError, expectConsoleWarn } from '../helpers/console-guard';
+import {
+  CONFLUENCE_PAGE,
+  CONFLUENCE_SETTINGS,
+  JIRA_ADMIN,
+  JIRA_ISSUE,
+  type ModuleContext,
+} from '../helpers/forge-ui';
 
 /**
  * The resolvers as Forge calls them (the handler of manifest.yml), with the real @forge/api: only the
@@ -120,7 +126,7 @@ describe('resolvers', () => {
       const payload = key === 'getJob' || key === 'cancelJob' ? { jobId: 'job-1' } : {};
       expect(await call(key, payload, CONFLUENCE_SETTINGS)).toMatchObject({
         ok: false,
-        error: { code: 'not_admin' },
+        error: { code: 'not_admin', message: expect.stringContaining('Only Confluence administrators') },
       });
       expect(service.requests).toEqual([]);
       expect(runtime.productCalls.map((c) => c.path)).toEqual([
@@ -143,7 +149,7 @@ describe('resolvers', () => {
     try {
       expect(await call('listJobs', {}, JIRA_ADMIN)).toMatchObject({
         ok: false,
-        error: { code: 'not_admin' },
+        error: { code: 'not_admin', message: expect.stringContaining('Only Jira administrators') },
       });
       expect(service.requests).toEqual([]);
     } finally {
@@ -187,6 +193,56 @@ describe('resolvers', () => {
       expect(await call('indexStatus', {}, CONFLUENCE_SETTINGS)).toMatchObject({
         ok: false,
         error: { code: 'not_admin' },
+      });
+      expect(service.requests).toEqual([]);
+    } finally {
+      runtime.install();
+    }
+  });
+
+  it('asks Jira about ADMINISTER itself, in a JSON body Jira accepts', async () => {
+    expect(await call('listJobs', {}, JIRA_ADMIN)).toMatchObject({ ok: true });
+    expect(runtime.productCalls[0]).toMatchObject({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: { globalPermissions: ['ADMINISTER'] },
+    });
+  });
+
+  it('counts an odd Confluence answer as "not an admin", even beside an application grant', async () => {
+    expectConsoleWarn('refused indexStatus: account acc-admin is not a confluence admin');
+    const odd = new FakeForgeRuntime(service.url, () => ({
+      status: 200,
+      body: {
+        operations: [
+          { operation: 'administer', targetType: 'application' },
+          { operation: 7, targetType: 'application' },
+        ],
+      },
+    }));
+    odd.install();
+    try {
+      expect(await call('indexStatus', {}, CONFLUENCE_SETTINGS)).toMatchObject({
+        ok: false,
+        error: { code: 'not_admin' },
+      });
+      expect(service.requests).toEqual([]);
+    } finally {
+      runtime.install();
+    }
+  });
+
+  it('answers a generic, retryable failure when a call throws, naming no detail', async () => {
+    expectConsoleError('draftReply failed unexpectedly');
+    const throwing = new FakeForgeRuntime(service.url, () => {
+      throw new Error('socket hang up at jira.internal:443');
+    });
+    throwing.install();
+    try {
+      const result = await call('draftReply', {}, JIRA_ISSUE);
+      expect(result).toEqual({
+        ok: false,
+        error: { code: 'internal', message: 'Something went wrong in the app. Try again.', retryable: true },
       });
       expect(service.requests).toEqual([]);
     } finally {

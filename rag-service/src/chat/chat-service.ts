@@ -28,6 +28,11 @@ export interface ChatServiceDeps {
   embeddingsId: string;
   /** The whole turn's time budget: Forge waits 25 s for a remote call, so the default leaves a margin. */
   budgetMs: number;
+  /**
+   * Makes the signal that ends a turn at its budget (default: a timer of `budgetMs`). Tests pass one they
+   * fire themselves, so that "the budget ran out" is an event they cause, not a wait they time.
+   */
+  budgetSignal?: (budgetMs: number) => AbortSignal;
   /** Where conversations are kept; absent with HISTORY=off (nothing about questions is stored). */
   conversations?: ConversationStore;
 }
@@ -70,7 +75,7 @@ export class ChatService {
     delivery: Delivery = 'streamed',
     owner?: Owner,
   ): AsyncGenerator<ChatStreamEvent> {
-    const budget = AbortSignal.timeout(this.deps.budgetMs);
+    const budget = this.deps.budgetSignal?.(this.deps.budgetMs) ?? AbortSignal.timeout(this.deps.budgetMs);
     const call: Call = {
       signal: AbortSignal.any([clientSignal, budget]),
       deadline: Date.now() + this.deps.budgetMs,

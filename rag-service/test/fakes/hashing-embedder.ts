@@ -25,9 +25,15 @@ export class HashingEmbedder implements Embedder {
 
   /** Thrown by every call while set: a model that refuses (not worth a retry). */
   failWith: Error | undefined;
+  /**
+   * Awaited before each batch (given how many came before): a test holds the work at a point it chooses
+   * and lets it go, instead of slowing every batch and hoping to catch the work mid-way.
+   */
+  beforeBatch: ((previousCalls: number) => Promise<void>) | undefined;
 
   async embedBatch(texts: string[]): Promise<number[][]> {
     if (this.failWith) throw this.failWith;
+    await this.beforeBatch?.(this.calls);
     if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     this.calls++;
     this.texts += texts.length;

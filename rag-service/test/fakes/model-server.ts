@@ -18,6 +18,8 @@ export type Fault = (
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'delay'; ms: number }
   | { kind: 'cut'; afterTokens: number }
+  /** Answers nothing until the client hangs up or the test calls `release()`: a model that never finishes. */
+  | { kind: 'hold' }
 ) & {
   /** How many requests it applies to (default 1). */
   times?: number;
@@ -66,6 +68,10 @@ export abstract class ModelServer extends LocalServer {
   reply: (prompt: Prompt) => string = defaultReply;
   tokenDelayMs = 0;
   private readonly faults = new FaultQueue<Fault>();
+  /** When each recorded request's connection closed (answered or hung up): tests await it, not a sleep. */
+  private readonly closings = new WeakMap<RecordedRequest, Promise<void>>();
+  private readonly arrivals: { pattern: RegExp; resolve: (r: RecordedRequest) => void }[] = [];
+  private readonly holds = new Set<() => void>();
 
   constructor(readonly apiKey = 'test-key') {
     super();
@@ -84,6 +90,27 @@ export abstract class ModelServer extends LocalServer {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  /** Lets every request held by a `hold` fault go on to its normal answer. */
+  release(): void {
+    for (const go of this.holds) go();
+    this.holds.clear();
+  }
+
+  /** The next request to a path `pattern` matches, once it has been received. */
+  nextRequest(pattern: RegExp): Promise<RecordedRequest> {
+    return new Promise((resolve) => this.arrivals.push({ pattern, resolve }));
+  }
+
+  /** Resolves once `record`'s connection has closed, whether the answer was complete (`aborted` says). */
+  closed(record: RecordedRequest): Promise<void> {
+    return this.closings.get(record) ?? Promise.resolve();
+  }
+
+  override async close(): Promise<void> {
+    this.release();
+    await super.close();
   }
 
   requestsTo(pattern: RegExp): RecordedRequest[] {
@@ -174,9 +201,20 @@ export abstract class ModelServer extends LocalServer {
       aborted: false,
     };
     this.requests.push(record);
-    res.on('close', () => {
-      if (!res.writableFinished) record.aborted = true;
-    });
+    this.closings.set(
+      record,
+      new Promise((resolve) =>
+        res.on('close', () => {
+          if (!res.writableFinished) record.aborted = true;
+          resolve();
+        }),
+      ),
+    );
+    for (const [i, waiting] of [...this.arrivals.entries()].reverse())
+      if (waiting.pattern.test(record.path)) {
+        this.arrivals.splice(i, 1);
+        waiting.resolve(record);
+      }
     if (!this.authorized(record)) {
       this.error(res, 401, 'invalid API key');
       return;
@@ -187,6 +225,11 @@ export abstract class ModelServer extends LocalServer {
       return;
     }
     if (fault?.kind === 'delay') await sleep(fault.ms);
+    if (fault?.kind === 'hold')
+      await new Promise<void>((resolve) => {
+        this.holds.add(resolve);
+        res.on('close', resolve);
+      });
     if (record.aborted) return;
     await this.handle(record, res, fault);
   }

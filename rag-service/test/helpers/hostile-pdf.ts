@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { deflateSync } from 'node:zlib';
 
 /** Text-drawing operators: each line draws one short sentence, so the page's text grows with the stream. */
@@ -53,24 +52,4 @@ export function makeInflatingPdf(
   add(offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join(''));
   add(`trailer\n<< /Size ${offsets.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
   return Buffer.concat(parts);
-}
-
-/**
- * Watches this thread's event loop. `stop()` returns the longest time it was blocked (ms: a timer of
- * `resolutionMs` that fires N ms late means N ms in which nothing else, a health probe say, could run)
- * and its utilization meanwhile (0: idle, waiting on I/O or other threads; 1: busy all along).
- */
-export function watchEventLoop(resolutionMs = 10): { stop(): { blockedMs: number; utilization: number } } {
-  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
-  const start = performance.eventLoopUtilization();
-  histogram.enable();
-  return {
-    stop() {
-      histogram.disable();
-      return {
-        blockedMs: Math.max(0, histogram.max / 1e6 - resolutionMs),
-        utilization: performance.eventLoopUtilization(start).utilization,
-      };
-    },
-  };
 }

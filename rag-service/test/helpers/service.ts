@@ -1,7 +1,7 @@
 import { cp, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Job } from '@kb/contracts';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
@@ -28,7 +28,11 @@ export interface TestService {
  */
 export async function startTestService(
   env: Record<string, string> = {},
-  overrides: ServiceOverrides & { logTo?: DestinationStream } = {},
+  overrides: ServiceOverrides & {
+    logTo?: DestinationStream;
+    /** Sees each request before the service does (a test may, say, hold its objects weakly). */
+    onRequest?: RequestListener;
+  } = {},
 ): Promise<TestService> {
   const tmp = await tempDir();
   const docsDir = path.join(tmp.dir, 'docs');
@@ -55,7 +59,14 @@ export async function startTestService(
   const jobId = await service.syncFilesOnStart();
   // No sync starts when the shared jobs' database is down at start (the log says so): nothing to wait for.
   const synced = jobId ? service.startupSynced() : Promise.resolve(undefined);
-  const server: Server = createHttpServer(service.app, config.http).listen(0, '127.0.0.1');
+  const { onRequest } = overrides;
+  const app: RequestListener = onRequest
+    ? (req, res) => {
+        onRequest(req, res);
+        service.app(req, res);
+      }
+    : service.app;
+  const server: Server = createHttpServer(app, config.http).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -19,11 +19,12 @@ function storage(space: string, i: number): string {
 }
 
 describe('Confluence sync through the whole service (confluence.js v2 against the spec-checked test server)', () => {
+  // Each test builds its own site and service: none relies on what an earlier test synced or changed.
   let server: ConfluenceTestServer;
   let t: TestService;
-  const embedder = new HashingEmbedder(64);
-  const spaces: TestSpace[] = [];
-  const pages: TestContent[] = [];
+  let embedder: HashingEmbedder;
+  let spaces: TestSpace[];
+  let pages: TestContent[];
 
   const sync = async (body: object = {}): Promise<Job> => {
     const res = await request(t.url)
@@ -32,10 +33,17 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
       .expect(202);
     return t.service.jobs.whenFinished(res.body.jobId);
   };
+  /** The state most tests start from: every space synced once, and nothing counted since. */
+  const syncedOnce = async () => {
+    expect(await sync()).toMatchObject({ state: 'succeeded', progress: { indexed: 3 * PER_SPACE } });
+  };
   const ask = async (message: string) =>
     (await request(t.url).post('/api/v1/chat').send({ message }).expect(200)).body;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    embedder = new HashingEmbedder(64);
+    spaces = [];
+    pages = [];
     server = await new ConfluenceTestServer().start();
     server.maxPageSize = 25;
     for (const key of ['ENG', 'OPS', 'HR']) {
@@ -65,11 +73,9 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
     );
     await t.synced;
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t.close();
     await server.close();
-  });
-  afterEach(() => {
     expect(server.violations).toEqual([]);
   });
 
@@ -102,6 +108,7 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('a second sync indexes nothing, fetches no body and makes no embedding call', async () => {
+    await syncedOnce();
     const calls = embedder.calls;
     const bodies = server.bodyFetches();
     const job = await sync();
@@ -111,6 +118,7 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('answers from a Confluence page and links to that page, with its breadcrumb', async () => {
+    await syncedOnce();
     const page = pages[13]!;
     const answer = await ask('What does the engtopic13 procedure do?');
     expect(answer.sources[0]).toMatchObject({
@@ -125,6 +133,7 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('editing one page re-indexes exactly that page: the new text answers, the old is gone', async () => {
+    await syncedOnce();
     const page = pages[42]!;
     server.edit(page.id, '<h2>Rewritten</h2><p>The quetzal rotation now happens weekly.</p>');
     const job = await sync();
@@ -135,6 +144,7 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('deleting one page removes its chunks', async () => {
+    await syncedOnce();
     const page = pages[7]!;
     server.contents.delete(page.id);
     expect((await sync()).progress).toMatchObject({ deleted: 1, indexed: 0 });
@@ -143,6 +153,7 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('text attachments become documents of their own, linked to their page; images and oversized files are left out', async () => {
+    await syncedOnce();
     const page = pages[20]!;
     const pdf = server.addAttachment(
       page,
@@ -174,12 +185,14 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('syncing one space never removes the others', async () => {
+    await syncedOnce();
     const job = await sync({ spaceKeys: ['HR'] });
     expect(job.progress).toMatchObject({ discovered: PER_SPACE, deleted: 0, unchanged: PER_SPACE });
     expect(job.spaceKeys).toEqual(['HR']);
   });
 
   it('a mass disappearance trips the guard: the job fails, nothing is deleted; a full reindex confirms it', async () => {
+    await syncedOnce();
     const ops = pages.filter((p) => p.spaceId === spaces[1]!.id).slice(0, 60);
     for (const p of ops) server.contents.delete(p.id);
     const guarded = await sync();
@@ -192,6 +205,7 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('survives a 429 storm, honouring Retry-After', async () => {
+    await syncedOnce();
     server.fail({ status: 429, retryAfter: '0', times: 30 });
     server.fail({ status: 503, times: 3 });
     server.edit(pages[250]!.id, '<p>The ibis escalation path changed.</p>');
@@ -201,21 +215,29 @@ describe('Confluence sync through the whole service (confluence.js v2 against th
   });
 
   it('cancelled mid-way and run again: everything indexed once, no duplicate chunks', async () => {
-    embedder.delayMs = 100; // a slow embedding model: the job is reliably mid-way when it is cancelled
+    await syncedOnce();
+    // The embedding model lets three batches through, then holds the fourth until the job is cancelled:
+    // the job is mid-way by construction, not because a slow model made it likely.
+    let midway!: () => void;
+    const reached = new Promise<void>((resolve) => (midway = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const from = embedder.calls;
+    embedder.beforeBatch = async (previous) => {
+      if (previous - from < 3) return;
+      midway();
+      await held;
+    };
     const res = await request(t.url)
       .post('/api/v1/admin/reindex')
       .send({ source: 'confluence', full: true })
       .expect(202);
-    const running = () => t.service.jobs.get(res.body.jobId);
-    let job = await running();
-    while (job.state === 'running' && job.progress.indexed < 40) {
-      await new Promise((r) => setTimeout(r, 20));
-      job = await running();
-    }
-    expect(job.state).toBe('running');
+    await reached;
+    expect((await t.service.jobs.get(res.body.jobId)).state).toBe('running');
     await request(t.url).post(`/api/v1/admin/jobs/${res.body.jobId}/cancel`).expect(202);
+    embedder.beforeBatch = undefined;
+    release();
     expect((await t.service.jobs.whenFinished(res.body.jobId)).state).toBe('cancelled');
-    embedder.delayMs = 0;
     expect((await sync()).state).toBe('succeeded');
     const stats = await t.service.store.stats();
     const records = await t.service.store.listDocuments('confluence');

@@ -13,6 +13,8 @@ describe('Forge Invocation Token', () => {
   let forge: ForgeSigner;
   let t: TestService;
   let logged = '';
+  /** Called after each write to the log: a test waits for the line it expects instead of sleeping. */
+  let onLog: () => void = () => undefined;
   /** An RSA-PSS key in the JWKS without `alg`: only the RS256-only rule refuses what it signs. */
   let pss: SigningKey;
 
@@ -23,6 +25,7 @@ describe('Forge Invocation Token', () => {
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         logged += chunk.toString();
+        onLog();
         cb();
       },
     });
@@ -51,34 +54,60 @@ describe('Forge Invocation Token', () => {
 
   it('lets a valid token through to chat and to admin routes, and logs its account id, never the token', async () => {
     const token = await forge.token();
+    // Only this test's lines: earlier tests log the same account.
+    const from = logged.length;
+    const mine = () => logged.slice(from);
     const res = await ask(token).expect(200);
     expect(res.body.sources.length).toBeGreaterThan(0);
     await request(t.url).get('/api/v1/admin/index').set('Authorization', `Bearer ${token}`).expect(200);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(logged).toContain('"accountId":"acc-reader"');
-    expect(logged).not.toContain(token.split('.')[2]!);
+    // The request log is written when the response ends, which may be after the client has it.
+    await new Promise<void>((resolve) => {
+      onLog = () => {
+        if (mine().includes('/api/v1/admin/index')) resolve();
+      };
+      onLog();
+    });
+    expect(mine()).toContain('"accountId":"acc-reader"');
+    expect(mine()).not.toContain(token.split('.')[2]!);
   });
 
   it('fetches the JWKS once and keeps it', async () => {
+    // Counted on a signer and a verifier of the test's own, so that what earlier tests fetched (a rotation,
+    // an unknown key id past the cool-down) cannot change the count.
+    const own = await ForgeSigner.create();
+    try {
+      const verify = forgeTokenVerifier(TEST_APP_ID, own.jwksUrl);
+      for (let i = 0; i < 4; i++) await verify(await own.token());
+      expect(own.jwksFetches).toBe(1);
+    } finally {
+      await own.close();
+    }
+    // And the service keeps what it fetched: once it has verified one token, more make no fetch.
+    await ask(await forge.token()).expect(200);
     const before = forge.jwksFetches;
     for (let i = 0; i < 3; i++) await ask(await forge.token()).expect(200);
     expect(forge.jwksFetches).toBe(before);
-    expect(before).toBe(1);
   });
 
   it('fetches the JWKS again for a key id it does not hold (key rotation)', async () => {
-    // Its own verifier without the refetch cool-down, so the test need not wait 10 s.
-    const verify = forgeTokenVerifier(TEST_APP_ID, forge.jwksUrl, 0);
-    await verify(await forge.token());
-    const rotated = await signingKey('forge-key-2');
-    forge.publish(rotated);
-    const before = forge.jwksFetches;
-    await expect(verify(await forge.token({ principal: 'acc-new' }, rotated))).resolves.toMatchObject({
-      kind: 'forge',
-      accountId: 'acc-new',
-      apiBaseUrl: 'https://api.atlassian.com/ex/confluence/cloud-1',
-    });
-    expect(forge.jwksFetches).toBe(before + 1);
+    // Its own signer (the rotation must not reach the service's JWKS) and its own verifier without the
+    // refetch cool-down, so the test need not wait 10 s.
+    const own = await ForgeSigner.create();
+    try {
+      const verify = forgeTokenVerifier(TEST_APP_ID, own.jwksUrl, 0);
+      await verify(await own.token());
+      const rotated = await signingKey('forge-key-2');
+      own.publish(rotated);
+      const before = own.jwksFetches;
+      await expect(verify(await own.token({ principal: 'acc-new' }, rotated))).resolves.toMatchObject({
+        kind: 'forge',
+        accountId: 'acc-new',
+        apiBaseUrl: 'https://api.atlassian.com/ex/confluence/cloud-1',
+      });
+      expect(own.jwksFetches).toBe(before + 1);
+    } finally {
+      await own.close();
+    }
   });
 
   it('tolerates a few seconds of clock skew, not more', async () => {

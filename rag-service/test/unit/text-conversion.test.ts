@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SAMPLE_DOCS_DIR } from '../../src/config.js';
-import { convertInWorker } from '../../src/ingest/convert/text-converter.js';
+import { conversionsInWorkers, convertInWorker } from '../../src/ingest/convert/text-converter.js';
 import { convertText } from '../../src/ingest/convert/text-formats.js';
 import { DocumentLimitError } from '../../src/ingest/limits.js';
-import { watchEventLoop } from '../helpers/hostile-pdf.js';
 
 /** A Markdown list nested `depth` levels deep by indentation: marked's block lexer is superlinear on it. */
 const nestedList = (depth: number) =>
@@ -38,7 +37,7 @@ describe('text documents converted in a worker thread', () => {
   });
 
   it('stops a conversion past its time, without holding the event loop, and converts the next', async () => {
-    const loop = watchEventLoop();
+    const before = conversionsInWorkers();
     const error = await convertInWorker(
       { format: 'markdown', text: nestedList(1500), title: 'nest' },
       { convertTimeoutMs: 300, convertHeapMb: 512 },
@@ -46,11 +45,10 @@ describe('text documents converted in a worker thread', () => {
       () => new Error('converted'),
       (err: unknown) => err as Error,
     );
-    const { blockedMs } = loop.stop();
     expect(error).toBeInstanceOf(DocumentLimitError);
     expect(error.message).toBe('converting the document took longer than 0.3 s; it was stopped there');
-    // Generous: the parse itself takes seconds; here the thread only waited for it.
-    expect(blockedMs).toBeLessThan(250);
+    // The parse (seconds of it) ran on a converter thread, so this one only waited: counted, not timed.
+    expect(conversionsInWorkers() - before).toBe(1);
     const next = await convertInWorker({ format: 'text', text: 'Still here.', title: 'next' });
     expect(next.blocks).toEqual([{ kind: 'text', text: 'Still here.' }]);
   });

@@ -17,6 +17,9 @@ const pdfReaders = new WorkerPool<PdfWorkerRequest, PdfWorkerReply>({
   transfer: (request) => [request.bytes.buffer as ArrayBuffer],
 });
 
+/** How many PDFs have been handed to a reader thread (tests count it: the parse ran off the event loop). */
+export const pdfReadsInWorkers = (): number => pdfReaders.tasksRun;
+
 /**
  * Reads a PDF's text in a worker thread under the limits. A worker that breaks a limit, fails or runs
  * out of time is terminated (pdfjs may be mid-parse); one that read its PDF is kept for the next.

@@ -26,6 +26,9 @@ const converters = new WorkerPool<TextConversion, TextWorkerReply>({
   doing: 'converting the document',
 });
 
+/** How many documents have been handed to a converter thread (tests count it: they ran off the event loop). */
+export const conversionsInWorkers = (): number => converters.tasksRun;
+
 /**
  * A text document (Markdown, HTML, plain text, a Confluence page's storage format) converted in a worker
  * thread. The parsers are not linear in every input (21 KB of Markdown emphasis runs took marked 32 s, a
