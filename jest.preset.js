@@ -7,7 +7,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
  * Jest in native ESM mode for a workspace package ("type": "module"): ts-jest only transpiles (`tsc`
  * type-checks), `.js` import suffixes map to the TypeScript sources, and @kb/contracts resolves to its source.
  */
-export function jestConfig() {
+export function jestConfig({ randomize = true } = {}) {
   return {
     testEnvironment: 'node',
     extensionsToTreatAsEsm: ['.ts'],
@@ -20,7 +20,7 @@ export function jestConfig() {
     testTimeout: 60_000,
     // Every run shuffles the tests within each file (the seed is printed; `--seed=N` replays an order), so a
     // test that leans on an earlier one fails here rather than passing by luck.
-    randomize: true,
+    randomize,
     testMatch: ['<rootDir>/test/**/*.test.ts'],
   };
 }

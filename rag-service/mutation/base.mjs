@@ -14,7 +14,10 @@ export function mutationRun({ name, mutate, tests }) {
     // Named, not globbed: under pnpm the core cannot see its sibling plugins.
     plugins: ['@stryker-mutator/jest-runner', '@stryker-mutator/typescript-checker'],
     jest: {
-      config: { ...jestConfig(), testMatch: tests.map((file) => `<rootDir>/test/**/${file}`) },
+      config: {
+        ...jestConfig({ randomize: false }),
+        testMatch: tests.map((file) => `<rootDir>/test/**/${file}`),
+      },
       enableFindRelatedTests: true,
     },
     // The service's tests run Jest in native ESM mode (package.json "test").
