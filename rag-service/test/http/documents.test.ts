@@ -8,7 +8,7 @@ import { syncSources } from '../../src/ingest/sync.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
 import { TEST_APP_ID } from '../fakes/forge-signer.js';
 import { makePdf } from '../helpers/pdf.js';
-import { startTestService, useTestService } from '../helpers/service.js';
+import { startTestService, useTestService, type TestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
 import { useForgeTestService } from '../helpers/forge-service.js';
 
@@ -121,57 +121,81 @@ describe('POST /api/v1/documents', () => {
   });
 
   it('survives a files resync: uploads are not deleted as "gone from the folder"', async () => {
+    // An upload of this test's own (another test's would make it depend on running after that one).
+    const pdf = makePdf([['The pelican handover checklist lives with the night shift lead.']], 'Handover');
+    await request(t.url).post('/api/v1/documents').attach('file', pdf, 'handover.pdf').expect(201);
+    const uploads = async () => (await t.service.store.listDocuments('upload')).map((d) => d.id).sort();
+    const before = await uploads();
+    expect(before).toContain('upload:local/handover.pdf');
+    expect((await ask('pelican handover checklist')).sources[0].id).toBe('upload:local/handover.pdf#0');
     const res = await request(t.url).post('/api/v1/admin/reindex').send({}).expect(202);
     await t.service.jobs.whenFinished(res.body.jobId);
-    expect((await ask('narwhal escalation path')).sources[0].id).toBe('upload:local/escalations.pdf#0');
+    expect(await uploads()).toEqual(before);
+    expect((await ask('pelican handover checklist')).sources[0].id).toBe('upload:local/handover.pdf#0');
   });
 });
 
 describe('uploads belong to the caller who made them', () => {
   const KEYS = { alice: 'chat-key-alice', bob: 'chat-key-bob', admin: 'admin-key' };
-  const t = useTestService({
+  const ENV = {
     API_KEYS: `${KEYS.alice},${KEYS.bob}`,
     ADMIN_API_KEYS: KEYS.admin,
     API_KEY_CONFLUENCE_ACCESS: 'none',
-  });
-  const uploadAs = (key: string, name: string, text: string) =>
+  };
+  const uploadAs = (t: TestService, key: string, name: string, text: string) =>
     request(t.url).post('/api/v1/documents').set('X-API-Key', key).attach('file', Buffer.from(text), name);
-  const uploads = async () => (await t.service.store.listDocuments('upload')).map((d) => d.id).sort();
+  const uploads = async (t: TestService) =>
+    (await t.service.store.listDocuments('upload')).map((d) => d.id).sort();
   const guide = (code: string) => `# Osprey guide\n\nThe osprey gate code is ${code}.`;
 
-  it('gives each API key its own document of a name: another key never replaces it', async () => {
-    const alice = await uploadAs(KEYS.alice, 'guide.md', guide('4711')).expect(201);
-    const bob = await uploadAs(KEYS.bob, 'guide.md', guide('0815')).expect(201);
-    expect(alice.body.id).toMatch(/^upload:key-[0-9a-f]{16}\/guide\.md$/);
-    expect(bob.body.id).toMatch(/^upload:key-[0-9a-f]{16}\/guide\.md$/);
-    expect(bob.body.id).not.toBe(alice.body.id);
-    expect(JSON.stringify([alice.body, bob.body])).not.toContain('chat-key');
-    // Alice's document is as she left it, and both are there to answer from.
-    expect((await uploadAs(KEYS.alice, 'guide.md', guide('4711')).expect(200)).body.status).toBe('unchanged');
-    expect(await uploads()).toEqual([alice.body.id, bob.body.id].sort());
-    const res = await request(t.url)
-      .post('/api/v1/chat')
-      .set('X-API-Key', KEYS.alice)
-      .send({ message: 'What is the osprey gate code?' })
-      .expect(200);
-    const docIds = (res.body as ChatResponse).sources.map((s) => s.id.split('#')[0]);
-    expect(new Set(docIds)).toEqual(new Set([alice.body.id, bob.body.id]));
+  // Each test on a service of its own: both hold the store's whole list of uploads to what they made.
+  describe('one name, two keys', () => {
+    const t = useTestService(ENV);
+
+    it('gives each API key its own document of a name: another key never replaces it', async () => {
+      const alice = await uploadAs(t, KEYS.alice, 'guide.md', guide('4711')).expect(201);
+      const bob = await uploadAs(t, KEYS.bob, 'guide.md', guide('0815')).expect(201);
+      expect(alice.body.id).toMatch(/^upload:key-[0-9a-f]{16}\/guide\.md$/);
+      expect(bob.body.id).toMatch(/^upload:key-[0-9a-f]{16}\/guide\.md$/);
+      expect(bob.body.id).not.toBe(alice.body.id);
+      expect(JSON.stringify([alice.body, bob.body])).not.toContain('chat-key');
+      // Alice's document is as she left it, and both are there to answer from.
+      expect((await uploadAs(t, KEYS.alice, 'guide.md', guide('4711')).expect(200)).body.status).toBe(
+        'unchanged',
+      );
+      expect(await uploads(t)).toEqual([alice.body.id, bob.body.id].sort());
+      const res = await request(t.url)
+        .post('/api/v1/chat')
+        .set('X-API-Key', KEYS.alice)
+        .send({ message: 'What is the osprey gate code?' })
+        .expect(200);
+      const docIds = (res.body as ChatResponse).sources.map((s) => s.id.split('#')[0]);
+      expect(new Set(docIds)).toEqual(new Set([alice.body.id, bob.body.id]));
+    });
   });
 
-  it('keeps each owner’s originals in their own folder, from which a full reindex rebuilds the same documents', async () => {
-    const before = await t.service.store.listDocuments('upload');
-    expect(before).toHaveLength(2);
-    const owners = before.map((d) => d.id.slice('upload:'.length).split('/')[0]!);
-    expect((await readdir(path.join(t.dataDir, 'uploads'))).sort()).toEqual([...owners].sort());
-    const started = await request(t.url)
-      .post('/api/v1/admin/reindex')
-      .set('X-API-Key', KEYS.admin)
-      .send({ source: 'files', full: true })
-      .expect(202);
-    const job = await t.service.jobs.whenFinished(started.body.jobId as string);
-    expect(job.state).toBe('succeeded');
-    const after = await t.service.store.listDocuments('upload');
-    expect(after.map((d) => [d.id, d.hash]).sort()).toEqual(before.map((d) => [d.id, d.hash]).sort());
+  describe('a full reindex', () => {
+    const t = useTestService(ENV);
+
+    it('keeps each owner’s originals in their own folder, from which a full reindex rebuilds the same documents', async () => {
+      // This test's own uploads, one per key, so there are two owners' folders to rebuild from.
+      const alice = await uploadAs(t, KEYS.alice, 'guide.md', guide('4711')).expect(201);
+      const bob = await uploadAs(t, KEYS.bob, 'guide.md', guide('0815')).expect(201);
+      const before = await t.service.store.listDocuments('upload');
+      expect(before.map((d) => d.id).sort()).toEqual([alice.body.id, bob.body.id].sort());
+      const owners = before.map((d) => d.id.slice('upload:'.length).split('/')[0]!);
+      expect(new Set(owners).size).toBe(2);
+      expect((await readdir(path.join(t.dataDir, 'uploads'))).sort()).toEqual([...owners].sort());
+      const started = await request(t.url)
+        .post('/api/v1/admin/reindex')
+        .set('X-API-Key', KEYS.admin)
+        .send({ source: 'files', full: true })
+        .expect(202);
+      const job = await t.service.jobs.whenFinished(started.body.jobId as string);
+      expect(job.state).toBe('succeeded');
+      const after = await t.service.store.listDocuments('upload');
+      expect(after.map((d) => [d.id, d.hash]).sort()).toEqual(before.map((d) => [d.id, d.hash]).sort());
+    });
   });
 });
 

@@ -59,6 +59,38 @@ function expected(rows: Seeded[], days: number, site?: string) {
   };
 }
 
+/** The service under test, on `databaseUrl`'s history, with an admin key, a reader key and two Forge sites. */
+function startInsightsService(databaseUrl: string, forge: ForgeSigner): Promise<TestService> {
+  return startTestService({
+    ADMIN_API_KEYS: ADMIN,
+    API_KEYS: READER,
+    HISTORY: 'on',
+    DATABASE_URL: databaseUrl,
+    FORGE_APP_ID: TEST_APP_ID,
+    FORGE_JWKS_URL: forge.jwksUrl,
+    FORGE_INSTALLATION_IDS: `${SITE_A},${SITE_B}`,
+    FORGE_ENVIRONMENTS: 'DEVELOPMENT',
+  });
+}
+
+/**
+ * For a test that adds to the history: a database and a service of its own, so the shared seeded history
+ * stays exactly `seedRows()` for the tests that count it, whatever order they run in.
+ */
+async function withOwnHistory(forge: ForgeSigner, run: (t: TestService, url: string) => Promise<void>) {
+  const database = await freshPostgres();
+  try {
+    const t = await startInsightsService(database.url, forge);
+    try {
+      await run(t, database.url);
+    } finally {
+      await t.close();
+    }
+  } finally {
+    await database.drop();
+  }
+}
+
 describe('admin insights (a real PostgreSQL server)', () => {
   const rows = seedRows();
   let database: Awaited<ReturnType<typeof freshPostgres>>;
@@ -71,16 +103,7 @@ describe('admin insights (a real PostgreSQL server)', () => {
   beforeAll(async () => {
     database = await freshPostgres();
     forge = await ForgeSigner.create();
-    t = await startTestService({
-      ADMIN_API_KEYS: ADMIN,
-      API_KEYS: READER,
-      HISTORY: 'on',
-      DATABASE_URL: database.url,
-      FORGE_APP_ID: TEST_APP_ID,
-      FORGE_JWKS_URL: forge.jwksUrl,
-      FORGE_INSTALLATION_IDS: `${SITE_A},${SITE_B}`,
-      FORGE_ENVIRONMENTS: 'DEVELOPMENT',
-    });
+    t = await startInsightsService(database.url, forge);
     now = Date.now();
     await seed(database.url, rows, now);
   });
@@ -176,16 +199,18 @@ describe('admin insights (a real PostgreSQL server)', () => {
 
   it('makes inert, in the CSV, a question a spreadsheet would run as a formula', async () => {
     const formulas = [' =HYPERLINK("https://x")', '\n=1+1', '＝1+1', '＠SUM(A1)'];
-    await seed(
-      database.url,
-      formulas.map((question) => ({ ...rows[1]!, question, daysAgo: 0, spaceKey: null })),
-      Date.now(),
-    );
-    const res = await request(t.url)
-      .get('/api/v1/admin/insights/questions.csv?days=1')
-      .set('X-API-Key', ADMIN)
-      .expect(200);
-    for (const question of formulas) expect(res.text).toContain(`,"'${question.replaceAll('"', '""')}",`);
+    await withOwnHistory(forge, async (own, url) => {
+      await seed(
+        url,
+        formulas.map((question) => ({ ...rows[1]!, question, daysAgo: 0, spaceKey: null })),
+        Date.now(),
+      );
+      const res = await request(own.url)
+        .get('/api/v1/admin/insights/questions.csv?days=1')
+        .set('X-API-Key', ADMIN)
+        .expect(200);
+      for (const question of formulas) expect(res.text).toContain(`,"'${question.replaceAll('"', '""')}",`);
+    });
   });
 
   it('refuses a period that is not 1 to 365 whole days written in digits, naming it', async () => {
@@ -210,21 +235,26 @@ describe('admin insights (a real PostgreSQL server)', () => {
   });
 
   it('keeps where a question was asked, from the chat request', async () => {
-    const asked = ChatResponse.parse(
-      (
-        await request(t.url)
-          .post('/api/v1/chat')
-          .set('X-API-Key', READER)
-          .send({
-            message: 'How do I reindex the knowledge base?',
-            context: { product: 'web', spaceKey: 'KB' },
-          })
-          .expect(200)
-      ).body,
-    );
-    expect(asked.messageId).not.toBeNull();
-    const body = Insights.parse((await insights('?days=1').expect(200)).body);
-    expect(body.perSpace).toContainEqual({ spaceKey: 'KB', questions: 1 });
+    await withOwnHistory(forge, async (own) => {
+      const asked = ChatResponse.parse(
+        (
+          await request(own.url)
+            .post('/api/v1/chat')
+            .set('X-API-Key', READER)
+            .send({
+              message: 'How do I reindex the knowledge base?',
+              context: { product: 'web', spaceKey: 'KB' },
+            })
+            .expect(200)
+        ).body,
+      );
+      expect(asked.messageId).not.toBeNull();
+      const body = Insights.parse(
+        (await request(own.url).get('/api/v1/admin/insights?days=1').set('X-API-Key', ADMIN).expect(200))
+          .body,
+      );
+      expect(body.perSpace).toContainEqual({ spaceKey: 'KB', questions: 1 });
+    });
   });
 });
 
