@@ -429,7 +429,10 @@ describe('the web chat page, in headless Chromium', () => {
       await page.getByRole('button', { name: 'Load more' }).click();
       await listItem(page, 'Paging 0: how do I reindex?').waitFor();
       const titles = await entries.locator('.title').allInnerTexts();
-      expect(new Set(titles).size).toBe(titles.length);
+      // Each of this test's conversations once (other tests in this service may have asked the same things).
+      const paging = titles.filter((title) => title.startsWith('Paging '));
+      expect(new Set(paging).size).toBe(21);
+      expect(paging).toHaveLength(21);
       const { body } = await api().get('/api/v1/conversations?limit=100').expect(200);
       expect(titles).toEqual(body.conversations.map((c: { title: string }) => c.title));
       expect(await page.isHidden('#load-more')).toBe(true);

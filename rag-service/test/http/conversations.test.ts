@@ -125,18 +125,23 @@ describe('conversations kept across turns and restarts', () => {
   });
 
   it('keeps nothing with HISTORY=off: no message id, and no rows', async () => {
+    // A service with history on makes the tables, whether or not another test has run before this one.
+    await (await start()).close();
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const count = async () =>
-      Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM messages')).rows[0]!.n);
-    const before = await count();
-    t = await start({ HISTORY: 'off' });
-    const reply = ChatResponse.parse(
-      (await ask(ALICE_KEY, { message: 'What is the VPN address?' }).expect(200)).body,
-    );
-    expect(reply.messageId).toBeNull();
-    expect(await count()).toBe(before);
-    await client.end();
+    try {
+      const count = async () =>
+        Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM messages')).rows[0]!.n);
+      const before = await count();
+      t = await start({ HISTORY: 'off' });
+      const reply = ChatResponse.parse(
+        (await ask(ALICE_KEY, { message: 'What is the VPN address?' }).expect(200)).body,
+      );
+      expect(reply.messageId).toBeNull();
+      expect(await count()).toBe(before);
+    } finally {
+      await client.end();
+    }
   });
 
   it('still answers when the database goes away mid-run, and says the turn was not kept', async () => {

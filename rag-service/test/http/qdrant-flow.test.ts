@@ -13,7 +13,11 @@ import { parseSse, startTestService, useTestService } from '../helpers/service.j
 
 const REINDEX = 'How do I reindex the knowledge base?';
 
-describe('the whole service on Qdrant (QDRANT_URL set, lexical retrieval)', () => {
+/**
+ * A Qdrant test server and the whole service on it, for the enclosing describe: each describe has its own,
+ * so what one test uploads or edits is never in another's index.
+ */
+function useQdrantService() {
   const qdrant = new QdrantTestServer('qdrant-key');
   beforeAll(() => qdrant.start());
   afterAll(() => qdrant.close());
@@ -27,6 +31,11 @@ describe('the whole service on Qdrant (QDRANT_URL set, lexical retrieval)', () =
   afterEach(() => {
     expect(qdrant.violations).toEqual([]);
   });
+  return { qdrant, t };
+}
+
+describe('the whole service on Qdrant (QDRANT_URL set, lexical retrieval)', () => {
+  const { qdrant, t } = useQdrantService();
 
   it('reports Qdrant in the index status, with the sample docs in it', async () => {
     const status = IndexStatus.parse((await request(t.url).get('/api/v1/admin/index').expect(200)).body);
@@ -65,6 +74,24 @@ describe('the whole service on Qdrant (QDRANT_URL set, lexical retrieval)', () =
     ).toEqual([]);
   });
 
+  it('an outage of Qdrant: readiness down, chat a clean 503, and back when it returns', async () => {
+    qdrant.outage = 503;
+    try {
+      expect((await request(t.url).get('/readyz')).status).toBe(503);
+      const chat = await request(t.url).post('/api/v1/chat').send({ message: REINDEX });
+      expect(chat.status).toBe(503);
+      expect(chat.body.error.code).toBe('upstream_unavailable');
+    } finally {
+      qdrant.outage = undefined;
+    }
+    await request(t.url).get('/readyz').expect(200);
+    await request(t.url).post('/api/v1/chat').send({ message: REINDEX }).expect(200);
+  });
+});
+
+describe('the whole service on Qdrant, as its documents change', () => {
+  const { t } = useQdrantService();
+
   it('indexes an upload at once, and re-indexes exactly what changed', async () => {
     await request(t.url)
       .post('/api/v1/documents')
@@ -100,20 +127,6 @@ describe('the whole service on Qdrant (QDRANT_URL set, lexical retrieval)', () =
     const gone = (await request(t.url).post('/api/v1/chat').send({ message: 'walrus mode' })).body
       .sources as { id: string }[];
     expect(gone.filter((s) => s.id.includes('walrus'))).toEqual([]);
-  });
-
-  it('an outage of Qdrant: readiness down, chat a clean 503, and back when it returns', async () => {
-    qdrant.outage = 503;
-    try {
-      expect((await request(t.url).get('/readyz')).status).toBe(503);
-      const chat = await request(t.url).post('/api/v1/chat').send({ message: REINDEX });
-      expect(chat.status).toBe(503);
-      expect(chat.body.error.code).toBe('upstream_unavailable');
-    } finally {
-      qdrant.outage = undefined;
-    }
-    await request(t.url).get('/readyz').expect(200);
-    await request(t.url).post('/api/v1/chat').send({ message: REINDEX }).expect(200);
   });
 });
 
