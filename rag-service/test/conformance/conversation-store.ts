@@ -196,11 +196,13 @@ export function conversationStoreConformance(name: string, harness: () => Databa
     it('pages through conversations touched within one millisecond without skipping any', async () => {
       const owner: Owner = { id: 'key:same-millisecond', kind: 'api-key' };
       const ids: string[] = [];
+      // This second, not a fixed date: a date long past is what retention deletes, in whichever test runs it.
+      const second = new Date().toISOString().slice(0, 19);
       for (let i = 1; i <= 3; i++) {
         const { conversationId } = await store.appendTurn(owner, turn(`Question ${i}`));
         await db.query('UPDATE conversations SET updated_at = $2::timestamptz WHERE id = $1', [
           conversationId,
-          `2026-01-01T00:00:00.12300${i}Z`,
+          `${second}.12300${i}Z`,
         ]);
         ids.push(conversationId);
       }
