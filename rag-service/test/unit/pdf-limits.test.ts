@@ -123,6 +123,25 @@ describe('PDF limits', () => {
     );
   });
 
+  it("replies at a text limit even when pdfjs filled the page's text stream meanwhile", async () => {
+    // pdfjs makes a page's text on the far side of a stream and waits while 100 items lie unread. The
+    // font's new size stops it after 20 items, which break the limit; it resumes at once and fills the
+    // stream (each TJ gives 50 items: strings set back to the left) before the reader stops. Destroying
+    // the document waits for that stream: left unread, it kept the worker from ever replying. Font
+    // changes and item counts decide this, not speed: pdfjs looks at the clock every 100 operations.
+    const run = (size: number, items: number) =>
+      `BT /F1 ${size} Tf 600 720 Td [${Array(items).fill('(ab)').join(' 2000 ')}] TJ ET\n`;
+    const pdf = makeInflatingPdf(1, run(12, 20) + run(10, 50).repeat(4));
+    const page = await attempt(pdf, { limits: { maxPdfPageChars: 10 } });
+    expect(page.inWorkers).toBe(1);
+    expect(page.error?.message).toBe(
+      'page 1 of the PDF holds over 10 characters of text; at most 10 are read from one page',
+    );
+    const text = await attempt(pdf, { limits: { maxTextChars: 10 } });
+    expect(text.inWorkers).toBe(1);
+    expect(text.error?.message).toBe('the PDF holds over 10 characters of text; at most 10 are read');
+  });
+
   it('reads the next PDF normally after one broke a limit, several at once, and a broken one as unreadable', async () => {
     await expect(
       convertPdf(makeInflatingPdf(1 * MB), 'x', { limits: { ...NO_DEADLINE, maxPdfPageChars: 1_000 } }),

@@ -5,7 +5,7 @@
 // dist/pdf-worker.mjs). The message protocol is typed in pdf-worker.d.mts.
 import { parentPort } from 'node:worker_threads';
 import { constants, inflateSync } from 'node:zlib';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { AbortException, getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 /** @typedef {import('./pdf-worker.mjs').PdfWorkerRequest} PdfWorkerRequest */
 /** @typedef {import('./pdf-worker.mjs').PdfWorkerReply} PdfWorkerReply */
@@ -114,20 +114,28 @@ async function readText(doc, limits) {
     /** @type {string[]} */
     const parts = [];
     let chars = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      for (const item of /** @type {{ str?: unknown, hasEOL?: boolean }[]} */ (value.items)) {
-        if (typeof item.str !== 'string') continue;
-        parts.push(item.hasEOL ? `${item.str}\n` : item.str);
-        chars += item.str.length + (item.hasEOL ? 1 : 0);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        for (const item of /** @type {{ str?: unknown, hasEOL?: boolean }[]} */ (value.items)) {
+          if (typeof item.str !== 'string') continue;
+          parts.push(item.hasEOL ? `${item.str}\n` : item.str);
+          chars += item.str.length + (item.hasEOL ? 1 : 0);
+        }
+        if (chars > limits.maxPdfPageChars) {
+          return { type: 'limit', limit: 'maxPdfPageChars', figure: chars, page };
+        }
+        if (total + chars > limits.maxTextChars) {
+          return { type: 'limit', limit: 'maxTextChars', figure: total + chars };
+        }
       }
-      if (chars > limits.maxPdfPageChars) {
-        return { type: 'limit', limit: 'maxPdfPageChars', figure: chars, page };
-      }
-      if (total + chars > limits.maxTextChars) {
-        return { type: 'limit', limit: 'maxTextChars', figure: total + chars };
-      }
+    } finally {
+      // Cancelled when a limit stops the reading, not just left: pdfjs stops making text while 100 items
+      // lie unread, and task.destroy() waits for it to finish, so a full stream left unread kept the worker
+      // from ever replying. Unawaited, errors ignored, as pdfjs cancels its own readers (a stream read to
+      // its end or failed has nothing to cancel).
+      reader.cancel(new AbortException('a text limit was reached')).catch(() => {});
     }
     total += chars;
     const paragraphs = parts
