@@ -91,7 +91,15 @@ export interface ServiceOverrides {
   chatBudgetSignal?: (budgetMs: number) => AbortSignal;
   /** How long page events gather before a round (tests make it long and end bursts with `settled()`). */
   pageEventCoalesceMs?: number;
+  /**
+   * How long /readyz waits for the store and the database before calling them down (tests that are not
+   * about readiness lift it: a loaded machine's in-process test servers can be slower than 2 s).
+   */
+  readinessProbeMs?: number;
 }
+
+/** A load balancer's probe waits a few seconds: a dependency slower than this is reported down or degraded. */
+const READINESS_PROBE_MS = 2000;
 
 export function embeddingsId(embedder: Embedder | undefined): string {
   return embedder?.id ?? 'none';
@@ -230,8 +238,8 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Conversations and feedback: degraded (answers still flow, unsaved) while the database does not answer. */
-async function historyCheck(database: MigratedDatabase): Promise<Check> {
-  return withTimeout(database.query('SELECT 1'), 2000).then(
+async function historyCheck(database: MigratedDatabase, probeMs: number): Promise<Check> {
+  return withTimeout(database.query('SELECT 1'), probeMs).then(
     () => ({ status: 'ok' as const, detail: `${database.kind} PostgreSQL at ${database.location}` }),
     (err: unknown) => ({
       status: 'degraded' as const,
@@ -342,8 +350,9 @@ export async function createService(
     conversations,
   });
 
+  const probeMs = overrides.readinessProbeMs ?? READINESS_PROBE_MS;
   const readiness = async (): Promise<Readiness> => {
-    const storeCheck: Check = await withTimeout(store.ping(), 2000).then(
+    const storeCheck: Check = await withTimeout(store.ping(), probeMs).then(
       () => ({ status: 'ok' as const, detail: `${store.kind} at ${store.location}` }),
       (err: unknown) => ({
         status: 'down' as const,
@@ -367,7 +376,7 @@ export async function createService(
           status: 'ok',
           detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
         };
-    const history = conversations && database ? await historyCheck(database) : undefined;
+    const history = conversations && database ? await historyCheck(database, probeMs) : undefined;
     const status =
       storeCheck.status === 'down'
         ? 'down'

@@ -40,6 +40,8 @@ describe('robustness', () => {
         CHAT_TIMEOUT_MS: '5000',
       },
       {
+        // Readiness is probed among the malformed requests; what it says under load is not this suite's subject.
+        readinessProbeMs: 60_000,
         // This suite fires no budget: the fault tests below end by retries or by the store, not by time.
         chatBudgetSignal: () => {
           const signal = new AbortController().signal;

@@ -4,7 +4,9 @@ import { IndexStatus, Job, JobList } from '@kb/contracts';
 import request from 'supertest';
 import { useTestService } from '../helpers/service.js';
 
-describe('admin routes', () => {
+// Each describe on a service of its own: what one test adds to the folder or leaves as the last job is
+// never what another reports.
+describe('admin routes: the index as started', () => {
   const t = useTestService();
 
   it('reports what is indexed', async () => {
@@ -20,6 +22,10 @@ describe('admin routes', () => {
     expect(status.lastSyncAt).not.toBeNull();
     expect(status.lastJob).toMatchObject({ source: 'files', state: 'succeeded' });
   });
+});
+
+describe('admin routes: a page added to the folder', () => {
+  const t = useTestService();
 
   it('reindexes: 202 with a job id, progress to success, and the job in the list', async () => {
     await writeFile(
@@ -46,6 +52,10 @@ describe('admin routes', () => {
       .expect(200);
     expect(answer.body.sources[0].id).toBe('file:new-page.md#0');
   });
+});
+
+describe('admin routes: reindex requests', () => {
+  const t = useTestService();
 
   it('accepts a request without a body, and full: true', async () => {
     const res = await request(t.url).post('/api/v1/admin/reindex').expect(202);
