@@ -210,6 +210,34 @@ describe('forgeTokenVerifier', () => {
   });
 });
 
+describe('forgeTokenVerifier key cache', () => {
+  const realNow = Date.now.bind(Date);
+  afterEach(() => {
+    Date.now = realNow;
+  });
+
+  it('keeps fetched keys for 6 hours, then fetches them again', async () => {
+    const own = await ForgeSigner.create();
+    try {
+      const verify = forgeTokenVerifier(TEST_APP_ID, own.jwksUrl);
+      // Tokens valid by the real clock; only the cache's clock (Date.now) is moved.
+      const issued = now();
+      const token = () => own.token({ iat: issued, nbf: issued, exp: issued + 60 });
+      const start = Date.now();
+      await verify(await token());
+      expect(own.jwksFetches).toBe(1);
+      Date.now = () => start + 5 * 60 * 60 * 1000;
+      await verify(await token());
+      expect(own.jwksFetches).toBe(1);
+      Date.now = () => start + 7 * 60 * 60 * 1000;
+      await verify(await token());
+      expect(own.jwksFetches).toBe(2);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 /** Forge's keys unreachable is this service's trouble (503: try again), not a bad token (401). */
 describe('forgeTokenVerifier when the JWKS cannot be had', () => {
   let forge: ForgeSigner;
