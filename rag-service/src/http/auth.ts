@@ -62,6 +62,7 @@ function servedInstallation(caller: ForgeCaller, auth: Config['auth']): ForgeCal
       `the Forge installation ${installation} is not served here (FORGE_INSTALLATION_IDS)`,
     );
   }
+  // Stryker disable next-line StringLiteral: any stand-in for a missing environment is refused alike, since FORGE_ENVIRONMENTS holds only PRODUCTION, STAGING or DEVELOPMENT (config.ts).
   if (!auth.forgeEnvironments.includes(caller.environment ?? '')) {
     throw new AppError(
       'forbidden',

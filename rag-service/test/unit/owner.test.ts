@@ -12,7 +12,14 @@ describe('ownerOf', () => {
     expect(forge('inst-1', 'acc')!.id).not.toBe(forge('inst-1', 'other')!.id);
   });
 
+  it('keeps a Forge account without an installation apart from every installation’s', () => {
+    const bare = ownerOf({ kind: 'forge', installationId: undefined, accountId: 'acc' } as Caller);
+    expect(bare).toEqual({ id: 'forge::acc', kind: 'forge' });
+    expect(bare!.id).not.toBe(forge('inst-1', 'acc')!.id);
+  });
+
   it('is nobody for a Forge call that names no account', () => {
+    expect(forge('inst-1', '')).toBeUndefined();
     expect(forge('inst-1')).toBeUndefined();
   });
 
