@@ -21,7 +21,10 @@ export async function admitVisible<T extends { hit: { chunk: RetrievedChunk } }>
   let lasting: boolean | undefined;
   let next = 0;
   while (next < ranked.length) {
-    const batch = unverified ? [] : undecidedPages(ranked.slice(next), decided);
+    // Once a check fails the loop below admits no further page and runs to the end, so another batch is only
+    // ever wanted while checking works. Every Confluence page ranked before `next` is decided by now: the
+    // undecided ones are the next batch.
+    const batch = undecidedPages(ranked, decided);
     if (batch.length) {
       const decisions = await check.decide(batch, call);
       for (const id of batch) decided.set(id, decisions.visible.has(id));

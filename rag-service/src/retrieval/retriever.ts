@@ -335,7 +335,7 @@ function informativeCoverage(
   };
 }
 
-/** The best-scored copy of each chunk across result lists. */
+/** The best-scored copy of each chunk across the lists (copies differ only in rank: a tie is no choice). */
 function unionByChunk(lists: Candidate[][]): Map<string, Candidate> {
   const byId = new Map<string, Candidate>();
   for (const candidate of lists.flat()) {
