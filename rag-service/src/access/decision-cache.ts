@@ -39,7 +39,8 @@ export class DecisionCache {
   }
 
   set(user: string, pageId: string, visible: boolean): void {
-    if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    // A bound of 0 needs no test here: the loop below drops the entry as soon as it is set.
+    if (this.ttlMs <= 0) return;
     const key = `${user}\u0000${pageId}`;
     this.entries.delete(key);
     this.entries.set(key, { visible, expires: this.now() + this.ttlMs });

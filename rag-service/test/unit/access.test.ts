@@ -1,11 +1,17 @@
+import { createServer } from 'node:net';
 import {
+  AccessUnverifiedError,
+  CHECK_BUDGET_MS,
+  CHECK_RETRY,
   confluenceApiBase,
   ConfluenceVisibility,
   IDS_PER_SEARCH,
+  tokenDigest,
+  untilAborted,
 } from '../../src/access/confluence-visibility.js';
 import { DecisionCache } from '../../src/access/decision-cache.js';
 import type { PageCheck } from '../../src/access/page-access.js';
-import { ATLASSIAN_API_ORIGIN, siteApiOf } from '../../src/access/site-api.js';
+import { ATLASSIAN_API_ORIGIN, isJiraApi, siteApiOf } from '../../src/access/site-api.js';
 import type { Call } from '../../src/models/chat-model.js';
 import { admitVisible } from '../../src/retrieval/admission.js';
 import type { RetrievedChunk } from '../../src/store/vector-store.js';
@@ -41,6 +47,65 @@ describe('DecisionCache', () => {
     const cache = new DecisionCache(0, 10);
     cache.set('u', '1', true);
     expect(cache.get('u', '1')).toBeUndefined();
+    // Not even an expired entry: a cache that is off holds no memory.
+    expect(cache.size).toBe(0);
+  });
+
+  it('keeps nothing when its bound is 0', () => {
+    const cache = new DecisionCache(60_000, 0);
+    cache.set('u', '1', true);
+    expect(cache.size).toBe(0);
+    expect(cache.get('u', '1')).toBeUndefined();
+  });
+});
+
+describe('isJiraApi: whose user token a site API carries', () => {
+  it.each([
+    ['https://api.atlassian.com/ex/jira/c1', true],
+    ['https://api.atlassian.com/ex/confluence/c1', false],
+    // Only the gateway's product path says so, not a segment further in.
+    ['https://api.atlassian.com/wiki/ex/jira/c1', false],
+    ['not a url', false],
+  ])('%s → %s', (apiBaseUrl, jira) => {
+    expect(isJiraApi(apiBaseUrl)).toBe(jira);
+  });
+});
+
+describe('tokenDigest: a cache key names a user token without keeping it', () => {
+  it('is the first 22 base64url characters of the token’s SHA-256', () => {
+    // FIPS 180-2's test vector: SHA-256("abc") = ba7816bf…15ad.
+    const sha256OfAbc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+    expect(tokenDigest('abc')).toBe(Buffer.from(sha256OfAbc, 'hex').toString('base64url').slice(0, 22));
+  });
+
+  it('tells tokens apart and never contains the token', () => {
+    const token = 'forge-user-token-0123456789';
+    expect(tokenDigest(token)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(tokenDigest(token)).not.toContain(token.slice(0, 8));
+    expect(tokenDigest(token)).not.toBe(tokenDigest(`${token}x`));
+  });
+});
+
+describe('untilAborted: a Confluence request past its time is no longer waited for', () => {
+  const never = () => new Promise<never>(() => {});
+
+  it('gives up on unfinished work when the signal aborts', async () => {
+    const controller = new AbortController();
+    const waiting = untilAborted(never(), controller.signal);
+    const reason = new Error('attempt timed out');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+  });
+
+  it('does not start waiting on a signal that has already aborted', async () => {
+    const reason = new Error('turn cancelled');
+    await expect(untilAborted(never(), AbortSignal.abort(reason))).rejects.toBe(reason);
+  });
+
+  it('is the work itself without a signal, and its answer while the signal holds', async () => {
+    const work = Promise.resolve(42);
+    expect(untilAborted(work, undefined)).toBe(work);
+    await expect(untilAborted(Promise.resolve(7), new AbortController().signal)).resolves.toBe(7);
   });
 });
 
@@ -172,8 +237,9 @@ describe('ConfluenceVisibility (confluence.js v1 against the Confluence test ser
     const visible = await new ConfluenceVisibility().visible(user, [...ids, 'DROP TABLE', '999999'], call());
     server.maxSearchLimit = 100;
     expect([...visible].sort()).toEqual([...ids].sort());
-    expect(server.userSearches).toHaveLength(3);
-    expect(server.userSearches[0]!.ids).toEqual(ids.concat('999999'));
+    const searches = server.userSearches.filter((s) => s.accountId === 'acc-pager');
+    expect(searches).toHaveLength(3);
+    expect(searches[0]!.ids).toEqual(ids.concat('999999'));
     expect(server.violations).toEqual([]);
   });
 
@@ -186,8 +252,158 @@ describe('ConfluenceVisibility (confluence.js v1 against the Confluence test ser
     expect(await new ConfluenceVisibility().visible(user, [id], call())).toEqual(new Set([id]));
   });
 
+  afterEach(() => server.clearFaults());
+
+  /** A user of the test server who may view every page of a space of their own. */
+  function userWithPages(name: string, pages: number) {
+    const space = server.addSpace(name.toUpperCase());
+    const ids = Array.from(
+      { length: pages },
+      (_, i) => server.addContent(space, `${name} ${i}`, '<p>x</p>').id,
+    );
+    const token = server.permissions.addUser(`acc-${name}`);
+    return { ids, user: { key: name, apiBaseUrl: server.apiBaseUrl, token } };
+  }
+  const searchesOf = (name: string) => server.userSearches.filter((s) => s.accountId === `acc-${name}`);
+  const searchRequests = () => server.requests.filter((r) => r.path.endsWith('/wiki/rest/api/search')).length;
+
+  it('never admits a page the user may not view: a restricted page, its child, or a space closed to them', async () => {
+    const { ids, user } = userWithPages('hider', 1);
+    const space = server.addSpace('HIDDEN');
+    const secret = server.addContent(space, 'Secret', '<p>x</p>').id;
+    server.permissions.restrictSpace('HIDDEN', ['acc-someone-else']);
+    const restricted = server.addContent(
+      server.spaces.find((s) => s.key === 'HIDER')!,
+      'Locked',
+      '<p>x</p>',
+    );
+    const child = server.addContent(
+      server.spaces.find((s) => s.key === 'HIDER')!,
+      'Child',
+      '<p>x</p>',
+      {
+        parentId: restricted.id,
+      },
+    );
+    server.permissions.restrictRead(restricted.id, ['acc-someone-else']);
+    const visible = await new ConfluenceVisibility().visible(
+      user,
+      [ids[0]!, secret, restricted.id, child.id],
+      call(),
+    );
+    expect(visible).toEqual(new Set([ids[0]]));
+  });
+
+  it('asks about at most IDS_PER_SEARCH pages per search, each page once', async () => {
+    const { ids, user } = userWithPages('batcher', 3);
+    // Two full batches: pages the server does not have stand in for the rest.
+    const asked = [
+      ...ids,
+      ...Array.from({ length: 2 * IDS_PER_SEARCH - 3 }, (_, i) => String(9_000_000 + i)),
+    ];
+    const visible = await new ConfluenceVisibility().visible(user, [...asked, ...asked], call());
+    expect(visible).toEqual(new Set(ids));
+    const searches = searchesOf('batcher');
+    expect(searches.map((s) => s.ids.length)).toEqual([IDS_PER_SEARCH, IDS_PER_SEARCH]);
+    expect(searches.flatMap((s) => s.ids)).toEqual(asked);
+  });
+
+  it('puts nothing but content ids into the CQL', async () => {
+    const { ids, user } = userWithPages('cql', 1);
+    const visible = await new ConfluenceVisibility().visible(
+      user,
+      ['12a', 'a12', '1) OR (type=page', '123456789012345678901', ids[0]!],
+      call(),
+    );
+    expect(visible).toEqual(new Set(ids));
+    expect(searchesOf('cql').map((s) => s.ids)).toEqual([ids]);
+  });
+
+  it('asks nothing when no page id is left to ask about', async () => {
+    const { user } = userWithPages('none', 0);
+    const before = searchRequests();
+    expect(await new ConfluenceVisibility().visible(user, ['x', ''], call())).toEqual(new Set());
+    expect(searchRequests()).toBe(before);
+  });
+
+  it('says Confluence refused the check when it will not take the user’s token (401)', async () => {
+    const { ids } = userWithPages('refused', 1);
+    const user = { key: 'r', apiBaseUrl: server.apiBaseUrl, token: 'not-a-token-confluence-knows' };
+    const failing = new ConfluenceVisibility().visible(user, ids, call());
+    await expect(failing).rejects.toThrow(AccessUnverifiedError);
+    await expect(failing).rejects.toMatchObject({
+      name: 'AccessUnverifiedError',
+      message: 'Confluence refused to check your access (HTTP 401)',
+    });
+  });
+
+  it('says Confluence refused the check on a 403', async () => {
+    const { ids, user } = userWithPages('forbidden', 1);
+    server.fail({ status: 403, only: /\/search$/ });
+    await expect(new ConfluenceVisibility().visible(user, ids, call())).rejects.toThrow(
+      'Confluence refused to check your access (HTTP 403)',
+    );
+  });
+
+  it('waits out rate limits a few times, then says Confluence is rate limiting', async () => {
+    const { ids, user } = userWithPages('limited', 1);
+    server.fail({ status: 429, retryAfter: '0', only: /\/search$/, times: 50 });
+    const before = searchRequests();
+    await expect(new ConfluenceVisibility().visible(user, ids, call())).rejects.toThrow(
+      new AccessUnverifiedError('Confluence is rate limiting access checks right now'),
+    );
+    expect(searchRequests() - before).toBe(CHECK_RETRY.rateLimitAttempts);
+  });
+
+  it('retries a failing Confluence, then says it could not check, with the status', async () => {
+    const { ids, user } = userWithPages('failing', 1);
+    server.fail({ status: 500, only: /\/search$/, times: 50 });
+    const before = searchRequests();
+    await expect(new ConfluenceVisibility().visible(user, ids, call())).rejects.toThrow(
+      new AccessUnverifiedError('Confluence could not check your access (HTTP 500)'),
+    );
+    expect(searchRequests() - before).toBe(CHECK_RETRY.attempts);
+  });
+
+  it('says Confluence could not be reached when nothing answers', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const user = { key: 'gone', apiBaseUrl: `http://127.0.0.1:${port}/ex/confluence/c1`, token: 't' };
+    await expect(new ConfluenceVisibility().visible(user, ['1'], call())).rejects.toThrow(
+      new AccessUnverifiedError('Confluence could not be reached to check your access'),
+    );
+  });
+
+  it('does not wait for a Retry-After past the turn’s deadline', async () => {
+    const { ids, user } = userWithPages('deadline', 1);
+    server.fail({ status: 429, retryAfter: '1', only: /\/search$/ });
+    const before = searchRequests();
+    const shortTurn = { signal: new AbortController().signal, deadline: Date.now() + 500 };
+    await expect(new ConfluenceVisibility().visible(user, ids, shortTurn)).rejects.toThrow(
+      'Confluence is rate limiting access checks right now',
+    );
+    expect(searchRequests() - before).toBe(1);
+  });
+
+  it('spends at most CHECK_BUDGET_MS of a long turn waiting', async () => {
+    const { ids, user } = userWithPages('budget', 1);
+    // A second past the budget, though well within the turn's minute.
+    server.fail({ status: 429, retryAfter: String(CHECK_BUDGET_MS / 1000 + 1), only: /\/search$/ });
+    const before = searchRequests();
+    const longTurn = { signal: new AbortController().signal, deadline: Date.now() + 60_000 };
+    await expect(new ConfluenceVisibility().visible(user, ids, longTurn)).rejects.toThrow(
+      'Confluence is rate limiting access checks right now',
+    );
+    expect(searchRequests() - before).toBe(1);
+  });
+
   it('reaches Confluence beside the Jira API base that Forge names for a Jira call', () => {
     expect(confluenceApiBase('https://api.atlassian.com/ex/jira/abc/')).toBe(
+      'https://api.atlassian.com/ex/confluence/abc',
+    );
+    expect(confluenceApiBase('https://api.atlassian.com/ex/jira/abc//')).toBe(
       'https://api.atlassian.com/ex/confluence/abc',
     );
     expect(confluenceApiBase('https://api.atlassian.com/ex/confluence/abc')).toBe(
