@@ -59,8 +59,11 @@ export class ConfluenceTestServer extends LocalServer {
   readonly contents = new Map<string, TestContent>();
   readonly attachments = new Map<string, TestAttachment>();
   readonly requests: { path: string; query: string; status: number }[] = [];
-  /** Sees each request as it arrives, before it is answered: a test acts at a point of the client's progress. */
-  onRequest: ((request: { path: string; query: string }) => void) | undefined;
+  /**
+   * Sees each request as it arrives, before it is answered: a test acts at a point of the client's progress.
+   * A returned promise holds the answer until it settles (to order two requests' answers).
+   */
+  onRequest: ((request: { path: string; query: string }) => void | Promise<void>) | undefined;
   readonly violations: Violation[] = [];
   private readonly faults = new FaultQueue<ConfluenceFault>();
   private readonly validator = new OpenApiValidator(path.join(SPECS_DIR, 'confluence-cloud-v2.openapi.json'));
@@ -188,7 +191,7 @@ export class ConfluenceTestServer extends LocalServer {
     const url = new URL(req.url ?? '/', this.url);
     const record = { path: url.pathname, query: url.search, status: 0 };
     this.requests.push(record);
-    this.onRequest?.(record);
+    await this.onRequest?.(record);
     if (this.latencyMs) await sleep(this.latencyMs);
     const gateway = new URL(this.apiBaseUrl).pathname;
     if (url.pathname.startsWith(`${gateway}/`)) {

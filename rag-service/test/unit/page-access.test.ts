@@ -176,6 +176,14 @@ describe('ContentPermissionCheck: the service’s account asks, per page, what a
       retryAfter: String(CHECK_BUDGET_MS / 1000 - 1),
       only: new RegExp(`/${vault.id}/`),
     });
+    // `open`'s answer is held until `vault`'s request has arrived: otherwise a fast 400 could stop `vault`'s
+    // worker before it asked, and the test would depend on which socket was ready first.
+    let vaultAsked!: () => void;
+    const vaultArrived = new Promise<void>((resolve) => (vaultAsked = resolve));
+    server.onRequest = (r) => {
+      if (r.path.includes(`/${vault.id}/`)) vaultAsked();
+      return r.path.includes(`/${open.id}/`) ? vaultArrived : undefined;
+    };
     from = server.requests.length;
     await expect(pair.visible(LEAD, [open.id, vault.id], call())).rejects.toThrow(
       'Confluence could not check your access (HTTP 400)',
