@@ -124,7 +124,8 @@ export function authorizer(auth: Config['auth'], failures?: RateLimiter): (acces
     } catch (err) {
       // Only a credential that was tried and refused is a guess: a call that sent none (a browser tab, a
       // misconfigured client) must not use up its address's budget for the callers who share that address.
-      const tried = req.get('x-api-key') !== undefined || req.get('authorization') !== undefined;
+      // An empty X-API-Key is no key (identify() reads it so), so it is not a try either.
+      const tried = Boolean(req.get('x-api-key')) || req.get('authorization') !== undefined;
       if (failures && tried && err instanceof AppError && err.code === 'unauthorized') {
         failures.take(address);
         if (lockedFor) throw tooManyFailures(res, failures, lockedFor);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessPlan, PageCheck } from '../access/page-access.js';
 import { AppError } from '../errors.js';
@@ -111,6 +112,13 @@ interface ChunkTerms {
 
 /** Passages whose analysed terms are kept (a few MB): the oldest go first. */
 const TERM_CACHE_SIZE = 20_000;
+
+/** What the term analysis reads of a passage, as a short digest: equal digests, equal terms. */
+function digestOf(chunk: RetrievedChunk): string {
+  return createHash('sha1')
+    .update([chunk.title, ...chunk.headingPath, chunk.text].join('\u0000'))
+    .digest('base64');
+}
 
 /**
  * Finds the passages an answer should rest on: hybrid search when an embedder exists (lexical otherwise),
@@ -259,11 +267,13 @@ export class Retriever {
   }
 
   /**
-   * A passage's analysed terms (stemmed, without stop words), remembered by chunk id and text: the same
-   * passages come back question after question, and analysing them was a good part of a turn's cost.
+   * A passage's analysed terms (stemmed, without stop words), remembered by chunk id and a digest of what
+   * is analysed: the same passages come back question after question, and analysing them was a good part of
+   * a turn's cost. The digest (not the text, which would keep every passage alive; not its length, which a
+   * one-word edit keeps) makes a re-indexed passage analysed afresh.
    */
   private termsOf(chunk: RetrievedChunk): ChunkTerms {
-    const key = `${chunk.id}\u0000${chunk.text.length}`;
+    const key = `${chunk.id}\u0000${digestOf(chunk)}`;
     const known = this.terms.get(key);
     if (known) return known;
     const sections = chunk.headingPath.filter((h) => h !== chunk.title);

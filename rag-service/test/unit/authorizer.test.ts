@@ -172,6 +172,8 @@ describe('authorizer: failed-authentication budget', () => {
     const { app } = limited();
     for (let i = 0; i < 3; i++) {
       await request(app).get('/chat').expect(401);
+      // An empty X-API-Key is no key at all (a client with an unset variable), not a guess.
+      await request(app).get('/chat').set('X-API-Key', '').expect(401);
       await request(app).get('/chat').set('X-API-Key', 'chat-key-1').expect(200);
       await request(app).get('/admin').set('X-API-Key', 'chat-key-1').expect(403);
     }

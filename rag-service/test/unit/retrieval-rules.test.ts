@@ -516,7 +516,10 @@ describe('failures', () => {
 });
 
 describe("the passages' terms, remembered", () => {
-  /** A passage that counts how often its headings are read: they are read only when it is analysed. */
+  /**
+   * A passage that counts how often its headings are read: once per question for the cache's digest, and
+   * more when it is analysed — so a question that analyses it reads them more often than one that does not.
+   */
   function counted(id: string, text: string) {
     const c = chunk(id, text);
     const headings = c.headingPath;
@@ -539,7 +542,34 @@ describe("the passages' terms, remembered", () => {
     const first = [a.reads(), b.reads()];
     expect(Math.min(...first)).toBeGreaterThan(0);
     await retriever.retrieve({ query: 'revoke token', call: call() });
-    expect([a.reads(), b.reads()]).toEqual(first);
+    const second = [a.reads() - first[0]!, b.reads() - first[1]!];
+    expect(second[0]).toBeLessThan(first[0]!);
+    expect(second[1]).toBeLessThan(first[1]!);
+  });
+
+  it('analyses a passage again once its text changed, even to a text of the same length', async () => {
+    // A page re-indexed under the same chunk id with one word changed: "rotate" becomes "revise".
+    let text = 'Rotate the token monthly.';
+    const hits = () => [hit(chunk('a', text), 1), hit(chunk('b', 'Rotate keys and the token.'), 1)];
+    const retriever = lexical(new RankedStore(hits));
+    await retriever.retrieve({ query: 'rotate token', call: call() });
+    text = 'Revise the token monthly.';
+    const again = await retriever.retrieve({ query: 'rotate token', call: call() });
+    const fresh = await lexical(new RankedStore(hits)).retrieve({ query: 'rotate token', call: call() });
+    expect(scored(again.passages)).toEqual(scored(fresh.passages));
+    // The edited passage now holds half the question: it ranks below the one that holds all of it.
+    expect(ids(again.passages)).toEqual(['b', 'a']);
+  });
+
+  it('analyses a passage again once its section headings changed, its text unchanged', async () => {
+    let heading = 'Rotation';
+    const hits = () => [hit(chunk('a', 'Do it monthly.', { headingPath: ['a', heading] }), 1)];
+    const retriever = lexical(new RankedStore(hits));
+    const before = await retriever.retrieve({ query: 'rotation', call: call() });
+    expect(ids(before.passages)).toEqual(['a']);
+    heading = 'Revision';
+    const after = await retriever.retrieve({ query: 'rotation', call: call() });
+    expect(ids(after.passages)).toEqual([]);
   });
 
   it('remembers 20,000 passages, forgetting the oldest first', async () => {
@@ -556,7 +586,7 @@ describe("the passages' terms, remembered", () => {
     // One more passage: the oldest is forgotten, and only it.
     await find([hit(chunk('newcomer', 'Note.'), 1)]);
     await find([hit(second.chunk, 1)]);
-    expect(second.reads()).toBe(secondOnce);
+    expect(second.reads() - secondOnce).toBeLessThan(secondOnce);
     await find([hit(oldest.chunk, 1)]);
     expect(oldest.reads()).toBe(2 * oldestOnce);
   });
