@@ -43,6 +43,37 @@ const bool = z
     return z.NEVER;
   });
 
+/** A whole number within bounds, said in plain words when it is not one (not zod's "received NaN"). */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const text = v?.trim();
+      if (!text) return fallback;
+      const n = Number(text);
+      if (/^\d+$/.test(text) && n >= min && n <= max) return n;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a whole number from ${min} to ${max}, not "${text}"`,
+      });
+      return z.NEVER;
+    });
+
+/** A number above 0, at most 1 (a similarity). */
+const fraction = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const text = v?.trim();
+      if (!text) return fallback;
+      const n = Number(text);
+      if (/^(0|1)?(\.\d+)?$/.test(text) && n > 0 && n <= 1) return n;
+      ctx.addIssue({ code: 'custom', message: `must be a number above 0 and at most 1, not "${text}"` });
+      return z.NEVER;
+    });
+
 /** Actions a caller may take per minute; 0 turns the limit off. */
 /** One entry of Express's `trust proxy` list: a name it knows, an IP address, or a subnet in CIDR form. */
 function isProxyEntry(entry: string): boolean {
@@ -57,7 +88,7 @@ function isProxyEntry(entry: string): boolean {
 const INSTALLATION_ID = /^ari:cloud:ecosystem::installation\/[\w-]+$/;
 const FORGE_ENVIRONMENT_TYPES = ['PRODUCTION', 'STAGING', 'DEVELOPMENT'];
 
-const perMinute = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
+const perMinute = (fallback: number) => wholeNumber(0, 1_000_000, fallback);
 
 const Env = z.object({
   // An empty PORT= is a mistake, not "any free port" (what 0 means, and what Number('') would give).
@@ -154,13 +185,15 @@ const Env = z.object({
     .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL (postgres://user:pass@host:5432/db)')
     .optional(),
   HISTORY: z.enum(['on', 'off']).default('on'),
-  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
-  INSIGHTS_GAP_SIMILARITY: z.coerce.number().gt(0).max(1).default(0.75),
-  ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
-  ACCESS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
-  RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(20).default(5),
-  CHAT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(18_000),
+  HISTORY_RETENTION_DAYS: wholeNumber(0, 36_500, 90),
+  INSIGHTS_GAP_SIMILARITY: fraction(0.75),
+  ACCESS_CACHE_TTL_MS: wholeNumber(0, 3_600_000, 60_000),
+  ACCESS_CACHE_MAX_ENTRIES: wholeNumber(0, 10_000_000, 50_000),
+  RETRIEVAL_TOP_K: wholeNumber(1, 20, 5),
+  CHAT_TIMEOUT_MS: wholeNumber(1000, 600_000, 18_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: optionalText,
   ALLOW_UNAUTHENTICATED: bool,
   ALLOWED_HOSTS: csv.refine(
     (hosts) => hosts.every((h) => /^(\*|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/.test(h)),
@@ -169,8 +202,8 @@ const Env = z.object({
   RATE_LIMIT_CHAT_PER_MINUTE: perMinute(30),
   RATE_LIMIT_UPLOADS_PER_MINUTE: perMinute(10),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: perMinute(20),
-  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 60_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(1000, 600_000, 5_000),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -220,7 +253,10 @@ export interface Config {
   };
   /** A bucket (and key prefix) indexed as the `s3` source, which also keeps the uploaded originals. */
   readonly s3?: S3Location;
+  /** The first documents folder (ids `file:…`). */
   readonly docsDir: string;
+  /** Every documents folder, the first one first; each is a source of its own (DOCS_DIR lists them). */
+  readonly docsDirs: readonly string[];
   readonly reindexCron?: string;
   readonly auth: {
     readonly apiKeys: readonly string[];
@@ -256,6 +292,11 @@ export interface Config {
   /** The budget of one chat turn (retrieval, model, retries). */
   readonly chatTimeoutMs: number;
   readonly logLevel: string;
+  /**
+   * How the service writes its log: JSON lines (for log collectors), or readable lines for a person at a
+   * terminal. LOG_FORMAT decides; unset, JSON in production (NODE_ENV=production) and when not on a terminal.
+   */
+  readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly http: {
     /** Without credentials: Host names accepted besides loopback ones (`*`: any). */
     readonly allowedHosts: readonly string[];
@@ -304,6 +345,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
+  // Several folders are listed like PATH (or with commas); the same folder twice is one source.
+  const listed = (e.DOCS_DIR ?? '')
+    .split(new RegExp(`[,${path.delimiter}]`))
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => path.resolve(d));
+  const docsDirs = listed.length ? [...new Set(listed)] : [SAMPLE_DOCS_DIR];
 
   const vectorStore = e.VECTOR_STORE ?? (e.QDRANT_URL ? 'qdrant' : 'embedded');
   if (vectorStore === 'qdrant' && !e.QDRANT_URL) problems.push('VECTOR_STORE=qdrant needs QDRANT_URL');
@@ -395,7 +443,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           forcePathStyle: e.S3_FORCE_PATH_STYLE,
         }
       : undefined,
-    docsDir: e.DOCS_DIR ? path.resolve(e.DOCS_DIR) : SAMPLE_DOCS_DIR,
+    docsDir: docsDirs[0]!,
+    docsDirs,
     reindexCron: e.REINDEX_CRON,
     auth: {
       apiKeys: e.API_KEYS,
@@ -418,6 +467,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retrievalTopK: e.RETRIEVAL_TOP_K,
     chatTimeoutMs: e.CHAT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'auto'),
     http: {
       allowedHosts: e.ALLOWED_HOSTS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

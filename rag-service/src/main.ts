@@ -4,6 +4,7 @@ import { ConfigError, SERVICE_ROOT, loadConfig } from './config.js';
 import { AppError } from './errors.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logging.js';
+import { terminalLog } from './terminal-log.js';
 import { closeServer, createService } from './service.js';
 import { IndexMismatchError } from './store/vector-store.js';
 import { IndexLockedError } from './store/write-lock.js';
@@ -21,7 +22,8 @@ function loadDotEnv(): void {
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig(process.env);
-  const log = createLogger(config.logLevel);
+  const readable = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
+  const log = createLogger(config.logLevel, readable ? terminalLog(process.stdout) : undefined);
   // A library promise nobody awaited must not take every user's conversation down with it: log it loudly.
   process.on('unhandledRejection', (reason) => {
     log.error({ err: reason }, 'unhandled promise rejection (kept running)');
@@ -40,19 +42,22 @@ async function main(): Promise<void> {
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
   log.info(
     {
-      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`,
+      url,
       store: service.store.kind,
       dataDir: config.dataDir,
-      docsDir: config.docsDir,
+      docsDir: config.docsDirs.join(path.delimiter),
       llm: config.llmProvider,
       embeddings: config.embeddingsProvider,
       auth:
         config.auth.apiKeys.length || config.auth.adminApiKeys.length ? 'api keys' : 'open (loopback only)',
     },
-    `knowledge assistant listening on http://${config.host}:${port}/`,
+    `knowledge assistant listening on ${url}`,
   );
+  // A person at a terminal looks for where to go: the address on a line of its own, past the log.
+  if (readable) process.stdout.write(`\n  Open ${url} to ask the knowledge base.\n\n`);
   if (config.auth.allowUnauthenticated) {
     log.warn(
       'ALLOW_UNAUTHENTICATED=true: the API accepts calls without credentials on a non-loopback address',

@@ -25,7 +25,7 @@ import { JobRegistry, type JobRunner } from './ingest/jobs.js';
 import { ConfluenceSource } from './ingest/sources/confluence.js';
 import { PageEventQueue } from './ingest/page-events.js';
 import type { DocumentSourceAdapter } from './ingest/sources/source.js';
-import { FolderSource } from './ingest/sources/files.js';
+import { documentsFolder, folderProblem } from './ingest/sources/files.js';
 import { s3Url, S3Source } from './ingest/sources/s3.js';
 import { s3Client, type S3Location } from './ingest/sources/s3-bucket.js';
 import { BucketOriginals, DiskOriginals, type UploadOriginals } from './ingest/upload-originals.js';
@@ -209,7 +209,7 @@ export function sourcesFor(
 /** The documents folder and the uploaded originals: the two halves of the `files` source. */
 export function fileSources(config: Config, log: Logger): DocumentSourceAdapter[] {
   return [
-    new FolderSource({ dir: config.docsDir, name: 'files', idPrefix: 'file:', urlPrefix: '' }),
+    ...config.docsDirs.map((dir, i) => documentsFolder(dir, i === 0)),
     uploadOriginals(config, log).source(),
   ];
 }
@@ -246,6 +246,12 @@ async function historyCheck(database: MigratedDatabase, probeMs: number): Promis
       detail: `conversation history is not being kept: ${err instanceof Error ? err.message : String(err)}`,
     }),
   );
+}
+
+/** The documents folders: absent when all can be read, else degraded with every folder's problem. */
+async function documentsCheck(dirs: readonly string[]): Promise<Check | undefined> {
+  const problems = (await Promise.all(dirs.map(folderProblem))).filter(Boolean);
+  return problems.length ? { status: 'degraded', detail: problems.join('; ') } : undefined;
 }
 
 /** The composition root's body: the only place that picks implementations and wires them together. */
@@ -377,13 +383,23 @@ export async function createService(
           detail: models.embedder ? models.embedder.id : 'lexical retrieval only (no embeddings)',
         };
     const history = conversations && database ? await historyCheck(database, probeMs) : undefined;
+    const documents = await documentsCheck(config.docsDirs);
     const status =
       storeCheck.status === 'down'
         ? 'down'
-        : [llm, embeddings, history].some((c) => c && c.status !== 'ok')
+        : [llm, embeddings, history, documents].some((c) => c && c.status !== 'ok')
           ? 'degraded'
           : 'ok';
-    return { status, checks: { store: storeCheck, llm, embeddings, ...(history ? { history } : {}) } };
+    return {
+      status,
+      checks: {
+        store: storeCheck,
+        llm,
+        embeddings,
+        ...(history ? { history } : {}),
+        ...(documents ? { documents } : {}),
+      },
+    };
   };
 
   const pageEvents = confluence
@@ -439,6 +455,8 @@ export async function createService(
     log,
     pageEvents,
     async syncFilesOnStart() {
+      for (const problem of (await Promise.all(config.docsDirs.map(folderProblem))).filter(Boolean))
+        log.warn(`${problem}: nothing is answered from it (readiness says degraded until it can be read)`);
       let job: Job;
       try {
         job = await jobs.start({ source: 'files' });
@@ -449,7 +467,7 @@ export async function createService(
       }
       startup = jobs.whenFinished(job.id).then(async (done) => {
         const p = done.progress;
-        log.info(
+        log[done.state === 'succeeded' ? 'info' : 'warn'](
           { jobId: done.id, state: done.state, ...p },
           done.state === 'succeeded'
             ? `documents folder synced: ${p.indexed} indexed, ${p.unchanged} unchanged, ${p.deleted} removed, ${p.failed} failed`

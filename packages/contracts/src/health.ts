@@ -17,6 +17,8 @@ export const Readiness = z
       embeddings: Check,
       /** Conversations and feedback: absent with HISTORY=off; degraded while its database is unreachable. */
       history: Check.optional(),
+      /** The documents folders (DOCS_DIR): present, degraded, only while one is missing or unreadable. */
+      documents: Check.optional(),
     }),
   })
   .meta({ id: 'Readiness' });

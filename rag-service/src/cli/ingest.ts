@@ -1,10 +1,13 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobProgress } from '@kb/contracts';
 import { loadConfig, type Config } from '../config.js';
 import { Indexer } from '../ingest/indexer.js';
+import { documentsFolder, type FolderSource } from '../ingest/sources/files.js';
 import { syncSources } from '../ingest/sync.js';
 import { createLogger } from '../logging.js';
+import { UsageError } from './failure.js';
 import { createModels } from '../models/registry.js';
 import { openStore, sourcesFor } from '../service.js';
 import { IndexMismatchError } from '../store/vector-store.js';
@@ -19,11 +22,29 @@ Options:
   --source <name>     files (the documents folder and uploads), confluence or s3 (S3_BUCKET)
                       (default: confluence when configured, else files)
   --spaces <A,B>      Confluence space keys to sync (default: CONFLUENCE_SPACES, or all readable)
-  --dir <folder>      index this folder instead of DOCS_DIR (files source only)
+  --dir <folder>      sync this folder as a source of its own: its documents are added (or updated)
+                      beside every other source's, never in place of them. A folder DOCS_DIR lists
+                      keeps its ids; add the folder to DOCS_DIR to keep it synced by the service
   --full              re-index every document, and confirm removals the deletion guard stopped;
                       also rebuilds an index made by another embedding model
   -h, --help          show this help
 `;
+
+/**
+ * The folder `--dir` names, as its own source. Relative to where the command was typed: `pnpm ingest` runs
+ * in rag-service/, and pnpm says where the user was in INIT_CWD.
+ */
+async function folderToSync(
+  dir: string,
+  config: Config,
+  env: Record<string, string | undefined>,
+): Promise<FolderSource> {
+  const folder = path.resolve(env.INIT_CWD ?? process.cwd(), dir);
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`--dir ${dir}: no such folder (${folder})`);
+  const configured = config.docsDirs.indexOf(folder);
+  return documentsFolder(folder, configured === 0);
+}
 
 export interface IngestResult {
   progress: JobProgress;
@@ -47,19 +68,20 @@ export async function ingest(
     },
     strict: true,
   });
-  const config: Config = loadConfig({
-    ...env,
-    ...(values.dir ? { DOCS_DIR: path.resolve(values.dir) } : {}),
-  });
-  const source = values.source ?? (config.confluence ? 'confluence' : 'files');
+  const config: Config = loadConfig(env);
+  if (values.dir !== undefined && values.source !== undefined && values.source !== 'files')
+    throw new UsageError(`--dir is a folder of files: it cannot be synced as --source ${values.source}`);
+  const source = values.dir ? 'files' : (values.source ?? (config.confluence ? 'confluence' : 'files'));
   if (source !== 'files' && source !== 'confluence' && source !== 's3')
-    throw new Error(`--source must be files, confluence or s3, not "${source}"`);
+    throw new UsageError(`--source must be files, confluence or s3, not "${source}"`);
   const spaceKeys = (values.spaces ?? '')
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const sources = sourcesFor(config, source, log, spaceKeys);
+  const sources = values.dir
+    ? [await folderToSync(values.dir, config, env)]
+    : sourcesFor(config, source, log, spaceKeys);
   const models = await createModels(config, log);
   const store = await openStore(config, models.embedder, false, config.vectorStore, log).catch(
     async (err: unknown) => {

@@ -1,11 +1,10 @@
 #!/usr/bin/env -S npx tsx
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, SERVICE_ROOT } from '../config.js';
-import { IndexMismatchError } from '../store/vector-store.js';
-import { IndexLockedError } from '../store/write-lock.js';
+import { SERVICE_ROOT } from '../config.js';
 import { EVAL_HELP, evalTable, runEval } from './eval.js';
 import { INGEST_HELP, ingest } from './ingest.js';
+import { failureLine } from './failure.js';
 import { MIGRATE_HELP, migrateToQdrant } from './migrate.js';
 import { ProgressBar, summaryTable } from './progress-bar.js';
 
@@ -107,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'eval') return runEvalCommand(args);
   if (command === 'bench') return runBenchCommand(args);
   const asked = command === undefined || command === '--help' || command === '-h';
-  if (!asked) process.stderr.write(`unknown command ${command}\n`);
+  if (!asked) process.stderr.write(`unknown command ${command}: see pnpm kb --help\n`);
   process.stdout.write(USAGE);
   return asked ? 0 : 1;
 }
@@ -115,14 +114,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    // Expected failures (bad configuration or arguments) get their message; anything else its stack too.
-    const expected =
-      err instanceof ConfigError ||
-      err instanceof IndexMismatchError ||
-      err instanceof IndexLockedError ||
-      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
-    const text = err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
-    process.stderr.write(`\n${text}\n`);
+    process.stderr.write(`\n${failureLine(err, process.argv[2])}\n`);
+    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error && err.stack)
+      process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   },
 );

@@ -40,15 +40,23 @@ export class MassDeletionError extends Error {
   override readonly name = 'MassDeletionError';
 }
 
-function guardMassDeletion(known: DocumentRecord[], gone: DocumentRecord[], maxShare: number): void {
+/** How a stop asks for confirmation, for the API and the command line alike. */
+const CONFIRM_WITH_FULL = 'run a full reindex ({"full": true}, or ingest --full) to confirm';
+
+function guardMassDeletion(
+  known: DocumentRecord[],
+  gone: DocumentRecord[],
+  maxShare: number,
+  minDocuments: number,
+): void {
   const group = (d: DocumentRecord) => d.spaceKey ?? '';
   for (const key of new Set(gone.map(group))) {
     const total = known.filter((d) => group(d) === key).length;
     const removed = gone.filter((d) => group(d) === key).length;
-    if (total >= GUARD_MIN_DOCUMENTS && removed / total > maxShare) {
+    if (total >= minDocuments && removed / total > maxShare) {
       throw new MassDeletionError(
         `stopped before removing ${removed} of ${total} documents${key ? ` of space ${key}` : ''} (more than ${Math.round(maxShare * 100)}%): ` +
-          'nothing was deleted. If the source really lost them, run a full reindex ({"full": true}) to confirm.',
+          `nothing was deleted. If the source really lost them, ${CONFIRM_WITH_FULL}.`,
       );
     }
   }
@@ -79,10 +87,13 @@ export async function syncSource(options: SyncOptions): Promise<SyncReport> {
   if (!options.full && !items.length && inScope.length && source.emptyListingProblem) {
     throw new MassDeletionError(
       `${source.emptyListingProblem}. Stopped before removing the ${inScope.length} documents indexed from it: nothing was deleted. ` +
-        'If the source really is empty now, run a full reindex ({"full": true}) to confirm.',
+        `If the source really is empty now, ${CONFIRM_WITH_FULL}.`,
     );
   }
-  if (!options.full) guardMassDeletion(inScope, gone, options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE);
+  if (!options.full) {
+    const share = options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE;
+    guardMassDeletion(inScope, gone, share, source.deletionGuardMinimum ?? GUARD_MIN_DOCUMENTS);
+  }
 
   const changed = (item: SourceItem) => options.full || known.get(item.id)?.hash !== indexedHash(item.hash);
   await source.prefetch?.(items.filter(changed), signal);

@@ -6,6 +6,7 @@ import { documentSparseVector, querySparseVector } from '../text/sparse.js';
 import { lexicalContent } from './lance-rows.js';
 import { RRF_K } from '../retrieval/fusion.js';
 import { pointId } from './point-id.js';
+import { isLoopbackHost } from '../config.js';
 import { repairOrphansOnOpen, type StoreLog } from './orphans.js';
 import { qdrantFilter, staleChunksFilter } from './qdrant-filter.js';
 import { summarize } from './stats.js';
@@ -93,14 +94,22 @@ export class QdrantStore implements VectorStore {
   ) {}
 
   static async open(options: QdrantStoreOptions): Promise<QdrantStore> {
+    const url = new URL(options.url);
+    // The key goes as the header the client would set: given as `apiKey`, the client console.warns on
+    // every plain-http connection, a test server's and a local Qdrant's too. The warning that matters (a
+    // key sent in the clear to another machine) is the service's own, once, in its log.
+    if (options.apiKey && url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+      options.log?.warn(
+        `QDRANT_API_KEY is sent without TLS to ${url.host}: use an https:// QDRANT_URL outside a private network`,
+      );
     const client = new QdrantClient({
       url: options.url,
-      apiKey: options.apiKey,
+      ...(options.apiKey ? { headers: { 'api-key': options.apiKey } } : {}),
       timeout: options.timeoutMs ?? 30_000,
       checkCompatibility: false,
     });
     const store = new QdrantStore(
-      `${new URL(options.url).origin}/collections/${options.collection}`,
+      `${url.origin}/collections/${options.collection}`,
       client,
       options.collection,
       `${options.collection}_documents`,

@@ -1,3 +1,7 @@
+import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import { Readiness } from '@kb/contracts';
 import request from 'supertest';
 import { ROUTES } from '../../src/http/openapi.js';
@@ -17,6 +21,45 @@ describe('system routes', () => {
     expect(ready.checks.store.status).toBe('ok');
     expect(ready.checks.llm.detail).toMatch(/extractive/);
     expect(ready.checks.embeddings.detail).toMatch(/lexical/);
+  });
+
+  it('GET /readyz is degraded, saying why, while a documents folder is missing; the log warns', async () => {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const missing = path.join(os.tmpdir(), `kb-no-such-folder-${process.pid}-${Date.now()}`);
+    const other = await startTestService({ DOCS_DIR: missing, LOG_LEVEL: 'warn' }, { logTo: sink });
+    try {
+      await other.synced;
+      const res = await request(other.url).get('/readyz').expect(200);
+      expect(res.body).toMatchObject({
+        status: 'degraded',
+        checks: {
+          store: { status: 'ok' },
+          documents: {
+            status: 'degraded',
+            detail: `the documents folder ${missing} does not exist (DOCS_DIR)`,
+          },
+        },
+      });
+      const warnings = logged
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(warnings).toContainEqual(
+        expect.objectContaining({ level: 40, msg: expect.stringContaining(`${missing} does not exist`) }),
+      );
+      // Once the folder is there, readiness is whole again.
+      await mkdir(missing);
+      expect((await request(other.url).get('/readyz').expect(200)).body.status).toBe('ok');
+    } finally {
+      await other.close();
+      await rm(missing, { recursive: true, force: true });
+    }
   });
 
   it('GET /readyz is 503 when the store is gone', async () => {

@@ -50,7 +50,7 @@ describe('ingest', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe('unknown command bogus\n');
+    expect(run.stderr).toBe('unknown command bogus: see pnpm kb --help\n');
     expect(run.stdout).toMatch(/^Usage: pnpm kb <command>/);
   });
 

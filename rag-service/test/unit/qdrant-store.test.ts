@@ -18,7 +18,11 @@ describeVectorStore('Qdrant (js-client-rest against the spec-checked test server
         log: options?.log,
       }),
     dropRecord: async (id) => {
-      const client = new QdrantClient({ url: server.url, apiKey: 'qdrant-key', checkCompatibility: false });
+      const client = new QdrantClient({
+        url: server.url,
+        headers: { 'api-key': 'qdrant-key' },
+        checkCompatibility: false,
+      });
       await client.delete('knowledge_documents', { wait: true, points: [pointId(`document:${id}`)] });
     },
     cleanup: async () => {
@@ -27,6 +31,46 @@ describeVectorStore('Qdrant (js-client-rest against the spec-checked test server
       expect(server.violations).toEqual([]);
     },
   };
+});
+
+describe('the Qdrant API key', () => {
+  const identity = { embeddings: 'none', dimensions: 0 };
+  /** Opens a store at `host` (the test server, however addressed); returns what it warned and console.warn saw. */
+  async function openAt(host: (port: string) => string) {
+    const server = await new QdrantTestServer('qdrant-key').start();
+    const warned: string[] = [];
+    const consoleWarn = console.warn;
+    let printed = 0;
+    console.warn = () => printed++;
+    try {
+      const store = await QdrantStore.open({
+        url: `http://${host(new URL(server.url).port)}`,
+        apiKey: 'qdrant-key',
+        collection: 'knowledge',
+        identity,
+        log: { warn: (msg: unknown) => warned.push(String(msg)) },
+      });
+      await store.close();
+      return { warned, console: printed };
+    } finally {
+      console.warn = consoleWarn;
+      await server.close();
+    }
+  }
+
+  it('is sent (the server takes it), with no console warning for a local plain-http Qdrant', async () => {
+    expect(await openAt((port) => `127.0.0.1:${port}`)).toEqual({ warned: [], console: 0 });
+  });
+
+  it('is warned about once in the log when it would cross the network without TLS', async () => {
+    // The same server, addressed as another machine would be (an IPv4-mapped address is not "loopback").
+    const { warned, console: printed } = await openAt((port) => `[::ffff:127.0.0.1]:${port}`);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(
+      /^QDRANT_API_KEY is sent without TLS to \[::ffff:7f00:1\]:\d+: use an https:\/\/ QDRANT_URL outside a private network$/,
+    );
+    expect(printed).toBe(0);
+  });
 });
 
 describe('the Qdrant spec check', () => {

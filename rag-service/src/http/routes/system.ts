@@ -6,7 +6,7 @@ export type ReadinessProbe = () => Promise<Readiness>;
 
 /** The verdicts without their detail (store paths and URLs, model names, upstream errors). */
 function withoutDetail(report: Readiness): Readiness {
-  const { store, llm, embeddings, history } = report.checks;
+  const { store, llm, embeddings, history, documents } = report.checks;
   return {
     status: report.status,
     checks: {
@@ -14,6 +14,7 @@ function withoutDetail(report: Readiness): Readiness {
       llm: { status: llm.status },
       embeddings: { status: embeddings.status },
       ...(history ? { history: { status: history.status } } : {}),
+      ...(documents ? { documents: { status: documents.status } } : {}),
     },
   };
 }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DocumentSource } from '@kb/contracts';
 import { convertDocument } from '../convert/index.js';
 import { detectFormat, FORMAT_BY_EXTENSION } from '../file-type.js';
+import type { DocumentRecord } from '../../store/vector-store.js';
 import type { DocumentSourceAdapter, LoadedDocument, SourceItem } from './source.js';
 
 export function sha256(bytes: Uint8Array | string): string {
@@ -50,12 +52,63 @@ export interface FolderSourceOptions {
   optional?: boolean;
 }
 
+/** The id prefix of the first documents folder; every other folder gets one of its own (folderIdPrefix). */
+export const PRIMARY_FOLDER_ID_PREFIX = 'file:';
+/**
+ * A folder's documents are removed by a sync only when this many or more are indexed and more than half
+ * are gone: lower than a Confluence space's 10, because a folder of nine files moved away (a mistyped or
+ * unmounted path) is exactly the mistake to stop.
+ */
+const FOLDER_GUARD_MIN_DOCUMENTS = 4;
+
+/**
+ * The id (and link) prefix of a documents folder other than the first: its name and a digest of its full
+ * path, so two folders never share ids (and so never delete each other's documents) and the same folder
+ * always gets the same ids, whether it comes from DOCS_DIR or from `ingest --dir`.
+ */
+export function folderIdPrefix(dir: string): string {
+  const slug = path
+    .basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .slice(0, 40);
+  return `folder:${slug || 'root'}-${sha256(path.resolve(dir)).slice(0, 8)}/`;
+}
+
+/** The folder source of `dir`, the configured folder at `index` (0: the first, whose ids stay `file:…`). */
+export function documentsFolder(dir: string, primary: boolean): FolderSource {
+  const idPrefix = primary ? PRIMARY_FOLDER_ID_PREFIX : folderIdPrefix(dir);
+  return new FolderSource({
+    dir,
+    name: 'files',
+    idPrefix,
+    urlPrefix: primary ? '' : idPrefix.slice('folder:'.length),
+  });
+}
+
 /** A folder of `.md`, `.txt`, `.html` and `.pdf` files, recursively; a file's identity is its relative path. */
 export class FolderSource implements DocumentSourceAdapter {
   readonly name: DocumentSource;
 
   constructor(private readonly options: FolderSourceOptions) {
     this.name = options.name;
+  }
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** Only this folder's documents: syncing one folder never removes another's (nor an upload). */
+  covers(record: DocumentRecord): boolean {
+    return record.id.startsWith(this.options.idPrefix);
+  }
+
+  get emptyListingProblem(): string | undefined {
+    return this.options.optional ? undefined : `the documents folder ${this.options.dir} holds no documents`;
+  }
+
+  get deletionGuardMinimum(): number | undefined {
+    return this.options.optional ? undefined : FOLDER_GUARD_MIN_DOCUMENTS;
   }
 
   async list(): Promise<SourceItem[]> {
@@ -79,4 +132,26 @@ export class FolderSource implements DocumentSourceAdapter {
     }
     return items;
   }
+}
+
+/**
+ * Why a documents folder cannot be synced, in an operator's words, or undefined when it can: a missing
+ * folder must not look like a folder with nothing in it (every question would find nothing, quietly).
+ */
+export async function folderProblem(dir: string): Promise<string | undefined> {
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    return code === 'ENOENT'
+      ? `the documents folder ${dir} does not exist (DOCS_DIR)`
+      : `the documents folder ${dir} cannot be read: ${code ?? message}`;
+  }
+  if (!info.isDirectory()) return `${dir} is not a folder (DOCS_DIR)`;
+  const readable = await access(dir, constants.R_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  return readable ? undefined : `the documents folder ${dir} cannot be read: permission denied`;
 }

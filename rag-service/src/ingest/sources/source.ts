@@ -38,6 +38,8 @@ export interface DocumentSourceAdapter {
    * deleting any. Absent: an empty listing is believed (within the mass-deletion guard).
    */
   readonly emptyListingProblem?: string;
+  /** Fewest indexed documents (per space) for the more-than-half deletion guard to apply (default 10). */
+  readonly deletionGuardMinimum?: number;
   /** Told which listed items will be loaded, before the first load, so it can fetch them in bulk. */
   prefetch?(items: readonly SourceItem[], signal?: AbortSignal): Promise<void>;
 }
