@@ -8,7 +8,8 @@ interface RouteDoc {
   path: string;
   summary: string;
   tag: 'chat' | 'conversations' | 'documents' | 'admin' | 'forge' | 'system';
-  request?: { schema: string; contentType?: string };
+  /** The body's schema, and for JSON a body that works as it is ("Try it out" sends it). */
+  request?: { schema: string; contentType?: string; example?: Record<string, unknown> };
   responses: Record<number, { description: string; schema?: string; contentType?: string }>;
   secured?: boolean;
   stream?: boolean;
@@ -26,7 +27,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'chat',
     summary:
       'Ask a question. JSON by default; with `Accept: text/event-stream` an SSE stream of `sources`, `token`… and `done` or `error` events.',
-    request: { schema: 'ChatRequest' },
+    request: { schema: 'ChatRequest', example: { message: 'How do I reindex the documents folder?' } },
     responses: {
       200: { description: 'the answer with its sources', schema: 'ChatResponse' },
       ...errors(400, 401, 403, 413, 429, 503),
@@ -73,7 +74,10 @@ export const ROUTES: RouteDoc[] = [
     tag: 'conversations',
     summary:
       "Rate an answer in one of the caller's conversations (up or down, with a reason and a comment); sent again, it replaces the earlier rating.",
-    request: { schema: 'FeedbackRequest' },
+    request: {
+      schema: 'FeedbackRequest',
+      example: { rating: 'down', reason: 'outdated', comment: 'The steps describe the old admin page.' },
+    },
     responses: {
       200: { description: 'the stored feedback', schema: 'Feedback' },
       ...errors(400, 401, 403, 404, 413, 503),
@@ -98,7 +102,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/api/v1/admin/reindex',
     tag: 'admin',
     summary: 'Start a sync job; 409 with the running job id if one runs.',
-    request: { schema: 'ReindexRequest' },
+    request: { schema: 'ReindexRequest', example: { source: 'files', full: false } },
     responses: { 202: { description: 'started', schema: 'JobAccepted' }, ...errors(400, 401, 403, 409) },
     secured: true,
   },
@@ -165,7 +169,13 @@ export const ROUTES: RouteDoc[] = [
     tag: 'forge',
     summary:
       'A Confluence page event forwarded by the Forge app’s trigger (Forge token only): the page is re-synced within seconds, a trashed one removed, a permissions change drops cached access decisions.',
-    request: { schema: 'ForgePageEvent' },
+    request: {
+      schema: 'ForgePageEvent',
+      example: {
+        eventType: 'avi:confluence:updated:page',
+        content: { id: '123456', type: 'page', space: { key: 'ENG' } },
+      },
+    },
     responses: {
       202: { description: 'queued, or ignored with the reason', schema: 'ForgeEventAccepted' },
       ...errors(400, 401, 403, 413, 429),
@@ -227,6 +237,22 @@ function componentSchemas(): Record<string, unknown> {
   return clean;
 }
 
+/** A route's first sentence as plain text: no `code` marks, which a summary would show literally. */
+export function plainSummary(text: string): string {
+  let depth = 0;
+  let end = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && '.;:'.includes(c) && (i + 1 === text.length || text[i + 1] === ' ')) {
+      end = i;
+      break;
+    }
+  }
+  return text.slice(0, end).replace(/`/g, '');
+}
+
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {
@@ -250,14 +276,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
     );
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
-      summary: r.summary,
+      // Swagger UI shows a summary as plain text and a description as Markdown: the first sentence
+      // without its code marks above, the whole text below.
+      summary: plainSummary(r.summary),
+      description: r.summary,
       tags: [r.tag],
       ...(params.length ? { parameters: params } : {}),
       ...(r.request
         ? {
             requestBody: {
               required: r.request.contentType === 'multipart/form-data',
-              content: { [r.request.contentType ?? 'application/json']: { schema: ref(r.request.schema) } },
+              content: {
+                [r.request.contentType ?? 'application/json']: {
+                  schema: ref(r.request.schema),
+                  ...(r.request.example ? { example: r.request.example } : {}),
+                },
+              },
             },
           }
         : {}),

@@ -2,10 +2,16 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Readiness } from '@kb/contracts';
+import { ChatRequest, FeedbackRequest, ForgePageEvent, Readiness, ReindexRequest } from '@kb/contracts';
 import request from 'supertest';
 import { ROUTES } from '../../src/http/openapi.js';
 import { startTestService, useTestService } from '../helpers/service.js';
+
+interface OpenApiOperation {
+  summary: string;
+  description: string;
+  requestBody?: { content: Record<string, { schema: { $ref: string }; example?: unknown }> };
+}
 
 describe('system routes', () => {
   const t = useTestService();
@@ -72,6 +78,42 @@ describe('system routes', () => {
     expect(chat.status).toBe(503);
     expect(chat.body.error.code).toBe('upstream_unavailable');
     await other.close().catch(() => undefined);
+  });
+
+  it('GET /openapi.json gives every JSON request body an example the contract takes, and plain summaries', async () => {
+    const doc = (await request(t.url).get('/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, OpenApiOperation>>;
+    };
+    const schemas: Record<string, { safeParse(v: unknown): { success: boolean } }> = {
+      ChatRequest,
+      FeedbackRequest,
+      ReindexRequest,
+      ForgePageEvent,
+    };
+    const bodies = Object.values(doc.paths)
+      .flatMap((ops) => Object.values(ops))
+      .flatMap((op) => Object.entries(op.requestBody?.content ?? {}))
+      .filter(([type]) => type === 'application/json');
+    expect(bodies).toHaveLength(Object.keys(schemas).length);
+    for (const [, media] of bodies) {
+      const id = media.schema.$ref.split('/').pop()!;
+      expect(media.example).toBeDefined();
+      expect(schemas[id]!.safeParse(media.example).success).toBe(true);
+    }
+    // "Try it out" with the chat example answers.
+    const chat = bodies.find(([, m]) => m.schema.$ref.endsWith('/ChatRequest'))![1];
+    const answered = await request(t.url)
+      .post('/api/v1/chat')
+      .send(chat.example as object)
+      .expect(200);
+    expect(answered.body.sources.length).toBeGreaterThan(0);
+    for (const op of Object.values(doc.paths).flatMap((ops) => Object.values(ops))) {
+      expect(op.summary).not.toMatch(/`/);
+      expect(op.description.startsWith(op.summary.slice(0, 10))).toBe(true);
+    }
+    expect(doc.paths['/api/v1/documents']!.post!.summary).toBe(
+      'Upload one document (.md, .txt, .html, .pdf; multipart field file) and index it now',
+    );
   });
 
   it('GET /openapi.json documents every route the app serves, with the contract schemas', async () => {
