@@ -16,6 +16,7 @@ import { RateLimiter, authThen, throttle } from './rate-limit.js';
 import { redactQuerySecrets } from './redact-url.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
+import { vendorAssetRoutes } from './routes/vendor-assets.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { insightsRoutes } from './routes/insights.js';
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
   const uploadAuth = authThen(auth, throttle(new RateLimiter(limits.uploadsPerMinute), 'uploads'));
   app.use(systemRoutes(deps.readiness, deps.metrics, operatorCheck(config, authFailures)));
   app.use(apiDocsRoutes(deps.version, WEB_DIR));
+  app.use(vendorAssetRoutes());
   app.use(chatRoutes(deps.chat, chatAuth, deps.metrics, config.access.apiKeyConfluenceSpaces));
   app.use(documentRoutes(deps.uploads, uploadAuth, deps.metrics));
   app.use(conversationRoutes(deps.conversations, auth));

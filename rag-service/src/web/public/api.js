@@ -15,12 +15,23 @@ export function apiKey() {
   return sessionStorage.getItem(KEY_STORAGE) ?? '';
 }
 
+/** Set when the service refused the key the page sent (not when the page had none to send). */
+let rejected = false;
+
 export function rememberKey(key) {
+  rejected = false;
   sessionStorage.setItem(KEY_STORAGE, key);
 }
 
+/** Drops the key after a 401: if there was one, the service rejected it (keyRejected() says so). */
 export function forgetKey() {
+  // Several calls may fail with the same key: the first forgets it, the rest must not clear the verdict.
+  if (apiKey()) rejected = true;
   sessionStorage.removeItem(KEY_STORAGE);
+}
+
+export function keyRejected() {
+  return rejected;
 }
 
 /** Request headers with the key, when the reader gave one. */

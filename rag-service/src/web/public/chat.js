@@ -2,9 +2,10 @@
 // `Accept: text/event-stream` and renders the contract's events: sources, token…, done | error.
 // With history kept, the conversation's id is in the URL (`#c=<id>`), so a reload or a link resumes it.
 
-import { ApiError, apiJson, forgetKey, rememberKey, withKey } from './api.js';
+import { ApiError, apiJson, forgetKey, keyRejected, rememberKey, withKey } from './api.js';
 import { conversationHref, createConversationList } from './conversations.js';
 import { $, element } from './dom.js';
+import { copyText, renderMarkdown } from './markdown.js';
 import { ratingControls } from './rating.js';
 
 const MAX_HISTORY = 20;
@@ -26,9 +27,19 @@ let loadingSession;
 let urlId;
 let pendingRetries = [];
 
+/** Asks for an API key; when the key the page had was refused, the reader is told so. */
 function needKey(retry) {
+  const rejected = keyRejected();
   pendingRetries.push(retry);
   keyForm.hidden = false;
+  const note = $('key-rejected');
+  // An alert only while shown: a hidden one would still be announced as one by some readers.
+  if (rejected) {
+    note.textContent = 'That key was rejected: check it and enter it again.';
+    note.setAttribute('role', 'alert');
+  } else note.removeAttribute('role');
+  note.hidden = !rejected;
+  $('api-key').setAttribute('aria-invalid', String(rejected));
   $('api-key').focus();
 }
 
@@ -38,25 +49,6 @@ const conversations = createConversationList({
     if (id === conversationId) startNew();
   },
 });
-
-/** Answer text with its [n] markers as links to the numbered sources below it. */
-function renderAnswer(container, text, anchorPrefix) {
-  container.replaceChildren();
-  for (const part of text.split(/(\[\d+(?:,\s*\d+)*\])/)) {
-    const m = /^\[(\d+(?:,\s*\d+)*)\]$/.exec(part);
-    if (!m) {
-      container.append(part);
-      continue;
-    }
-    const sup = element('sup', { className: 'cite' }, '[');
-    m[1].split(',').forEach((n, i) => {
-      if (i) sup.append(', ');
-      sup.append(element('a', { href: `#${anchorPrefix}-${n.trim()}` }, n.trim()));
-    });
-    sup.append(']');
-    container.append(sup);
-  }
-}
 
 function renderSources(list, sources, anchorPrefix) {
   list.replaceChildren();
@@ -81,7 +73,8 @@ function renderSources(list, sources, anchorPrefix) {
 function addMessage(role, text) {
   $('empty').hidden = true;
   const li = element('li', { className: `message ${role}` });
-  const body = element('p', { className: 'text' });
+  // An answer is Markdown (blocks: paragraphs, lists, tables); a question is the reader's own plain text.
+  const body = element(role.startsWith('assistant') ? 'div' : 'p', { className: 'text' });
   body.textContent = text;
   li.append(body);
   messages.append(li);
@@ -98,12 +91,21 @@ function addAnswer() {
   return { li, body: li.querySelector('.text'), sourceList, anchorPrefix };
 }
 
+/** Below a finished answer: copy it (as the Markdown it came as). Ratings join this row when kept. */
+function answerActions(markdown) {
+  const copy = element('button', { type: 'button', className: 'link copy-answer' }, 'Copy answer');
+  copy.addEventListener('click', () => copyText(markdown, copy));
+  return element('div', { className: 'answer-actions' }, copy);
+}
+
 function addStoredAnswer(message) {
   const { li, body, sourceList, anchorPrefix } = addAnswer();
   li.classList.remove('pending');
-  renderAnswer(body, message.content, anchorPrefix);
+  renderMarkdown(body, message.content, anchorPrefix);
   renderSources(sourceList, message.sources, anchorPrefix);
-  li.append(ratingControls(message.id, message.feedback, { needKey }));
+  const actions = answerActions(message.content);
+  actions.append(ratingControls(message.id, message.feedback, { needKey }));
+  li.append(actions);
 }
 
 /** Parses a server-sent event stream from a fetch body, calling `onEvent(name, data)` per event. */
@@ -150,12 +152,31 @@ function showInUrl(id) {
   if (location.hash !== (id ? conversationHref(id) : '')) history.replaceState(null, '', url);
 }
 
+/** The answer being streamed, if any: Stop aborts it. */
+let streaming;
+
+function setStreaming(controller) {
+  streaming = controller;
+  send.textContent = controller ? 'Stop' : 'Send';
+  send.classList.toggle('stop', Boolean(controller));
+  send.setAttribute('aria-label', controller ? 'Stop the answer' : 'Send the question');
+}
+
 async function ask(text) {
   const { li, body, sourceList, anchorPrefix } = addAnswer();
   const mine = session;
+  const controller = new AbortController();
   let answer = '';
   let kept = false;
-  send.disabled = true;
+  let frame = 0;
+  // Tokens arrive faster than a screen refreshes: the Markdown is rendered at most once a frame.
+  const renderSoon = () => {
+    frame ||= requestAnimationFrame(() => {
+      frame = 0;
+      renderMarkdown(body, answer, anchorPrefix);
+    });
+  };
+  setStreaming(controller);
   try {
     const res = await fetch('api/v1/chat', {
       method: 'POST',
@@ -166,6 +187,7 @@ async function ask(text) {
         conversationId,
         context: { product: 'web' },
       }),
+      signal: controller.signal,
     });
     if (res.status === 401) {
       li.remove();
@@ -182,14 +204,17 @@ async function ask(text) {
       if (event === 'sources') renderSources(sourceList, data.sources, anchorPrefix);
       else if (event === 'token') {
         answer += data.text;
-        body.textContent = answer;
+        renderSoon();
       } else if (event === 'done') {
         finished = true;
-        renderAnswer(body, data.answer, anchorPrefix);
+        cancelAnimationFrame(frame);
+        renderMarkdown(body, data.answer, anchorPrefix);
         renderSources(sourceList, data.sources, anchorPrefix);
         li.classList.remove('pending');
         kept = Boolean(data.messageId);
-        if (kept) li.append(ratingControls(data.messageId, null, { needKey }));
+        const actions = answerActions(data.answer);
+        if (kept) actions.append(ratingControls(data.messageId, null, { needKey }));
+        li.append(actions);
         if (mine !== session) return;
         conversationId = data.conversationId;
         turns.push({ role: 'user', content: text }, { role: 'assistant', content: data.answer });
@@ -207,10 +232,19 @@ async function ask(text) {
     // The list shows this conversation first, with its new time (or at all, if it is new).
     else if (kept) void conversations.reload();
   } catch (err) {
-    showError(li, `Could not get an answer: ${err.message}`, () => ask(text));
+    if (controller.signal.aborted) {
+      // Stopped by the reader: what arrived stays, marked as stopped; nothing is retried.
+      cancelAnimationFrame(frame);
+      renderMarkdown(body, answer, anchorPrefix);
+      li.classList.remove('pending');
+      li.classList.add('stopped');
+      li.append(element('p', { className: 'muted stopped-note', role: 'status' }, 'Stopped.'));
+    } else showError(li, `Could not get an answer: ${err.message}`, () => ask(text));
   } finally {
-    send.disabled = false;
-    li.scrollIntoView({ block: 'end' });
+    if (streaming === controller) setStreaming(undefined);
+    // A long answer shows from its start (a phone's view would otherwise be left at its end).
+    const view = messages.parentElement;
+    li.scrollIntoView({ block: li.offsetHeight > view.clientHeight ? 'start' : 'nearest' });
   }
 }
 
@@ -287,11 +321,19 @@ function followUrl() {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
+  if (streaming) return;
   const text = question.value.trim();
-  if (!text || send.disabled || loadingSession === session) return;
+  if (!text || loadingSession === session) return;
   question.value = '';
   addMessage('user', text);
   void ask(text);
+});
+
+// While an answer streams the button is Stop: it ends the answer where it is.
+send.addEventListener('click', (event) => {
+  if (!streaming) return;
+  event.preventDefault();
+  streaming.abort();
 });
 
 question.addEventListener('keydown', (event) => {
@@ -307,8 +349,12 @@ messages.addEventListener('click', (event) => {
   const target = link && document.getElementById(link.getAttribute('href').slice(1));
   if (!target) return;
   event.preventDefault();
-  target.scrollIntoView({ block: 'nearest' });
+  target.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   target.focus({ preventScroll: true });
+  // The source lights up, so the eye finds which one the citation meant.
+  target.classList.remove('highlight');
+  void target.offsetWidth;
+  target.classList.add('highlight');
 });
 
 keyForm.addEventListener('submit', (event) => {
