@@ -43,38 +43,37 @@ const bool = z
     return z.NEVER;
   });
 
-/** A whole number within bounds, said in plain words when it is not one (not zod's "received NaN"). */
+/**
+ * A number setting: unset or blank is `fallback`; anything `accepts` refuses is said in plain words
+ * (`must be …, not "abc"`), not zod's "expected number, received NaN".
+ */
+const numberSetting = (fallback: number, accepts: (text: string, n: number) => boolean, mustBe: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const text = v?.trim();
+      if (!text) return fallback;
+      if (accepts(text, Number(text))) return Number(text);
+      ctx.addIssue({ code: 'custom', message: `must be ${mustBe}, not "${text}"` });
+      return z.NEVER;
+    });
+
 const wholeNumber = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const text = v?.trim();
-      if (!text) return fallback;
-      const n = Number(text);
-      if (/^\d+$/.test(text) && n >= min && n <= max) return n;
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a whole number from ${min} to ${max}, not "${text}"`,
-      });
-      return z.NEVER;
-    });
+  numberSetting(
+    fallback,
+    (text, n) => /^\d+$/.test(text) && n >= min && n <= max,
+    `a whole number from ${min} to ${max}`,
+  );
 
-/** A number above 0, at most 1 (a similarity). */
+/** A similarity: above 0, at most 1. */
 const fraction = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const text = v?.trim();
-      if (!text) return fallback;
-      const n = Number(text);
-      if (/^(0|1)?(\.\d+)?$/.test(text) && n > 0 && n <= 1) return n;
-      ctx.addIssue({ code: 'custom', message: `must be a number above 0 and at most 1, not "${text}"` });
-      return z.NEVER;
-    });
+  numberSetting(
+    fallback,
+    (text, n) => /^(0|1)?(\.\d+)?$/.test(text) && n > 0 && n <= 1,
+    'a number above 0 and at most 1',
+  );
 
-/** Actions a caller may take per minute; 0 turns the limit off. */
 /** One entry of Express's `trust proxy` list: a name it knows, an IP address, or a subnet in CIDR form. */
 function isProxyEntry(entry: string): boolean {
   if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
@@ -88,6 +87,7 @@ function isProxyEntry(entry: string): boolean {
 const INSTALLATION_ID = /^ari:cloud:ecosystem::installation\/[\w-]+$/;
 const FORGE_ENVIRONMENT_TYPES = ['PRODUCTION', 'STAGING', 'DEVELOPMENT'];
 
+/** Actions a caller may take per minute; 0 turns the limit off. */
 const perMinute = (fallback: number) => wholeNumber(0, 1_000_000, fallback);
 
 const Env = z.object({
