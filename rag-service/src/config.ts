@@ -352,6 +352,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     .filter(Boolean)
     .map((d) => path.resolve(d));
   const docsDirs = listed.length ? [...new Set(listed)] : [SAMPLE_DOCS_DIR];
+  for (const [i, a] of docsDirs.entries())
+    for (const b of docsDirs.slice(i + 1))
+      if (a.startsWith(`${b}${path.sep}`) || b.startsWith(`${a}${path.sep}`))
+        problems.push(
+          `DOCS_DIR lists ${a} and ${b}, one inside the other: their files would be indexed twice`,
+        );
 
   const vectorStore = e.VECTOR_STORE ?? (e.QDRANT_URL ? 'qdrant' : 'embedded');
   if (vectorStore === 'qdrant' && !e.QDRANT_URL) problems.push('VECTOR_STORE=qdrant needs QDRANT_URL');

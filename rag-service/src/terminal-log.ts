@@ -27,6 +27,15 @@ const HEAD_FIELDS = new Set([
 /** A field's value is cut here: a terminal line is for reading, the JSON logs keep everything. */
 const VALUE_MAX_CHARS = 160;
 
+/** Control characters (escape sequences, line breaks) as visible escapes: a log line stays one line. */
+function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function valueText(value: unknown): string {
   const text =
     typeof value === 'string' ? (/\s/.test(value) ? JSON.stringify(value) : value) : JSON.stringify(value);
@@ -52,10 +61,10 @@ export function formatLogLine(line: string, colours: boolean): string {
     req?.method && res?.statusCode !== undefined
       ? `${req.method} ${req.url ?? ''} → ${res.statusCode}${typeof entry.responseTime === 'number' ? ` (${entry.responseTime} ms)` : ''}`
       : undefined;
-  const message = request ?? (typeof entry.msg === 'string' ? entry.msg : '');
+  const message = printable(request ?? (typeof entry.msg === 'string' ? entry.msg : ''));
   const fields = Object.entries(entry)
     .filter(([key]) => !HEAD_FIELDS.has(key))
-    .map(([key, value]) => `${key}=${valueText(value)}`)
+    .map(([key, value]) => `${printable(key)}=${printable(valueText(value))}`)
     .join(' ');
   const label = LEVELS[level] ?? String(level);
   if (!colours) return `${time} ${label} ${message}${fields ? `  ${fields}` : ''}`;

@@ -116,6 +116,7 @@ export class ContentPermissionCheck {
       );
       return answer.hasPermission;
     } catch (err) {
+      // Stryker disable next-line ConditionalExpression: equivalent — an aborted check's error is dropped either way: visible() throws the turn's own reason (throwIfAborted) or the failure that stopped the others (`failure ??=` keeps the first)
       if (signal.aborted) throw err;
       const status = (err as { details?: { status?: number } }).details?.status;
       if (status === 404) return false;

@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { JobProgress } from '@kb/contracts';
+import { emptyProgress, type JobProgress } from '@kb/contracts';
 import { loadConfig, type Config } from '../config.js';
 import { Indexer } from '../ingest/indexer.js';
 import { documentsFolder, type FolderSource } from '../ingest/sources/files.js';
@@ -10,7 +10,8 @@ import { createLogger } from '../logging.js';
 import { UsageError } from './failure.js';
 import { createModels } from '../models/registry.js';
 import { openStore, sourcesFor } from '../service.js';
-import { IndexMismatchError } from '../store/vector-store.js';
+import { IndexMismatchError, type VectorStore } from '../store/vector-store.js';
+import type { DocumentSourceAdapter } from '../ingest/sources/source.js';
 
 export const INGEST_HELP = `Usage: pnpm ingest [options]
 
@@ -25,6 +26,8 @@ Options:
   --dir <folder>      sync this folder as a source of its own: its documents are added (or updated)
                       beside every other source's, never in place of them. A folder DOCS_DIR lists
                       keeps its ids; add the folder to DOCS_DIR to keep it synced by the service
+  --remove            with --dir: remove that folder's documents from the index (the folder may be
+                      gone); for a folder DOCS_DIR does not list
   --full              re-index every document, and confirm removals the deletion guard stopped;
                       also rebuilds an index made by another embedding model
   -h, --help          show this help
@@ -38,12 +41,39 @@ async function folderToSync(
   dir: string,
   config: Config,
   env: Record<string, string | undefined>,
+  removing: boolean,
 ): Promise<FolderSource> {
   const folder = path.resolve(env.INIT_CWD ?? process.cwd(), dir);
-  const info = await stat(folder).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`--dir ${dir}: no such folder (${folder})`);
-  const configured = config.docsDirs.indexOf(folder);
-  return documentsFolder(folder, configured === 0);
+  const real = await realpath(folder).catch(() => undefined);
+  if (!removing && !(real && (await stat(real)).isDirectory()))
+    throw new UsageError(`--dir ${dir}: no such folder (${folder})`);
+  // The same folder by another spelling (a symlink, a trailing slash) is the configured source, same ids.
+  for (const [i, configured] of config.docsDirs.entries()) {
+    const same = configured === folder || (real && real === (await realpath(configured).catch(() => '')));
+    if (same) {
+      if (removing)
+        throw new UsageError(`--dir ${dir} is listed in DOCS_DIR: take it out of DOCS_DIR before --remove`);
+      return documentsFolder(configured, i === 0);
+    }
+    if (real && nested(real, await realpath(configured).catch(() => configured)))
+      throw new UsageError(
+        `--dir ${dir} and DOCS_DIR's ${configured} are one inside the other: their files would be indexed twice`,
+      );
+  }
+  return documentsFolder(folder, false);
+}
+
+/** Whether one folder holds the other. */
+function nested(a: string, b: string): boolean {
+  const inside = (x: string, y: string) => x.startsWith(y.endsWith(path.sep) ? y : `${y}${path.sep}`);
+  return inside(a, b) || inside(b, a);
+}
+
+/** Removes every document of a folder source (gone from disk, or no longer wanted): its ids alone. */
+async function forgetFolder(store: VectorStore, folder: DocumentSourceAdapter): Promise<JobProgress> {
+  const ids = (await store.listDocuments(folder.name)).filter((d) => folder.covers?.(d)).map((d) => d.id);
+  await store.deleteDocuments(ids);
+  return { ...emptyProgress(), deleted: ids.length };
 }
 
 export interface IngestResult {
@@ -64,6 +94,7 @@ export async function ingest(
       dir: { type: 'string' },
       spaces: { type: 'string' },
       full: { type: 'boolean', default: false },
+      remove: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -79,8 +110,10 @@ export async function ingest(
     .map((k) => k.trim())
     .filter(Boolean);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  if (values.remove && !values.dir)
+    throw new UsageError('--remove needs --dir <folder>: the folder to forget');
   const sources = values.dir
-    ? [await folderToSync(values.dir, config, env)]
+    ? [await folderToSync(values.dir, config, env, values.remove)]
     : sourcesFor(config, source, log, spaceKeys);
   const models = await createModels(config, log);
   const store = await openStore(config, models.embedder, false, config.vectorStore, log).catch(
@@ -94,6 +127,8 @@ export async function ingest(
   const indexer = new Indexer(store, models.embedder);
   const started = Date.now();
   try {
+    if (values.remove)
+      return { progress: await forgetFolder(store, sources[0]!), elapsedMs: Date.now() - started };
     const progress = await syncSources(sources, {
       store,
       indexer,

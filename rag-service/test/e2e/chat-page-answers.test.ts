@@ -149,17 +149,28 @@ describe('the chat page with a language model: Markdown, citations, copy, stop, 
     model.reply = () => Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
     model.tokenDelayMs = 50;
     const { context, page, errors } = await open();
+    // A double-click on Send asks once and stops nothing.
+    await page.fill('#question', 'How do I reindex the knowledge base?');
+    await page.dblclick('#send');
+    await page.waitForFunction(() =>
+      /word2\b/.test(document.querySelector('.message.assistant .text')?.textContent ?? ''),
+    );
+    expect(await page.locator('.message.user').count()).toBe(1);
+    expect(await page.locator('.message.assistant.stopped').count()).toBe(0);
+    await page.click('#send');
+    await page.locator('.message.assistant.stopped').waitFor();
     const call = model.nextRequest(/chat\/completions/);
     await askInPage(page, 'Tell me everything.');
     await page.waitForFunction(() =>
-      /word3\b/.test(document.querySelector('.message.assistant .text')!.textContent),
+      /word3\b/.test(document.querySelectorAll('.message.assistant .text')[1]?.textContent ?? ''),
     );
     expect(await page.locator('#send').innerText()).toBe('Stop');
     await page.click('#send');
-    await page.locator('.message.assistant.stopped').waitFor();
-    expect(await page.locator('.stopped-note').innerText()).toBe('Stopped.');
-    const shown = await page.locator('.message.assistant .text').innerText();
+    await page.locator('.message.assistant.stopped').nth(1).waitFor();
+    expect(await page.locator('.stopped-note').allInnerTexts()).toEqual(['Stopped.', 'Stopped.']);
+    const shown = await page.locator('.message.assistant .text').nth(1).innerText();
     expect(shown).toMatch(/^word0 word1 word2 word3/);
+    expect(await page.locator('.message.assistant.stopped').count()).toBe(2);
     expect(shown).not.toContain('word199');
     expect(await page.locator('#send').innerText()).toBe('Send');
     // The service let go of the model too: its stream to the test server closed before the end.

@@ -46,9 +46,9 @@ describe('DecisionCache', () => {
   it('keeps nothing when its time to live is 0', () => {
     const cache = new DecisionCache(0, 10);
     cache.set('u', '1', true);
-    expect(cache.get('u', '1')).toBeUndefined();
-    // Not even an expired entry: a cache that is off holds no memory.
+    // Not even an expired entry: a cache that is off holds no memory (asked before get(), which drops one).
     expect(cache.size).toBe(0);
+    expect(cache.get('u', '1')).toBeUndefined();
   });
 
   it('keeps nothing when its bound is 0', () => {
@@ -241,6 +241,23 @@ describe('ConfluenceVisibility (confluence.js v1 against the Confluence test ser
     expect(searches).toHaveLength(3);
     expect(searches[0]!.ids).toEqual(ids.concat('999999'));
     expect(server.violations).toEqual([]);
+  });
+
+  it('ends with the turn’s own reason when the turn is cancelled mid-check, not as an access failure', async () => {
+    const { ids, user } = userWithPages('quitter', 1);
+    const controller = new AbortController();
+    const reason = new Error('turn cancelled');
+    // Cancelled as Confluence receives the search: the check must not turn the cancel into "could not check".
+    server.onRequest = () => controller.abort(reason);
+    try {
+      const checking = new ConfluenceVisibility().visible(user, ids, {
+        signal: controller.signal,
+        deadline: Date.now() + 10_000,
+      });
+      await expect(checking).rejects.toBe(reason);
+    } finally {
+      server.onRequest = undefined;
+    }
   });
 
   it('waits out a 429 with Retry-After', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { failureLine, UsageError } from '../../src/cli/failure.js';
@@ -79,6 +79,35 @@ describe('documents folders, each a source of its own', () => {
     );
   });
 
+  it('forgets a folder added with --dir on --remove, even once the folder is gone', async () => {
+    const main = await folderOf(path.join(tmp.dir, 'guide'), ['a.md']);
+    const extra = await folderOf(path.join(tmp.dir, 'old'), ['x.md', 'y.md']);
+    const env = envFor(main);
+    await ingest([], env);
+    await ingest(['--dir', extra], env);
+    await rm(extra, { recursive: true });
+    expect((await ingest(['--dir', extra, '--remove'], env)).progress).toMatchObject({ deleted: 2 });
+    expect((await ingest([], env)).progress).toMatchObject({ unchanged: 1, deleted: 0 });
+    await expect(ingest(['--remove'], env)).rejects.toThrow('--remove needs --dir <folder>');
+    await expect(ingest(['--dir', main, '--remove'], env)).rejects.toThrow(/is listed in DOCS_DIR/);
+  });
+
+  it('takes a symlink to a DOCS_DIR folder as that folder, and refuses one folder inside another', async () => {
+    const main = await folderOf(path.join(tmp.dir, 'guide'), ['a.md', 'b.md']);
+    await folderOf(path.join(main, 'sub'), ['c.md']);
+    const env = envFor(main);
+    await ingest([], env);
+    await symlink(main, path.join(tmp.dir, 'link'));
+    expect((await ingest(['--dir', path.join(tmp.dir, 'link')], env)).progress).toMatchObject({
+      unchanged: 3,
+      indexed: 0,
+    });
+    await expect(ingest(['--dir', path.join(main, 'sub')], env)).rejects.toThrow(/one inside the other/);
+    expect(() => loadConfig({ DOCS_DIR: `${main},${path.join(main, 'sub')}` })).toThrow(
+      /DOCS_DIR lists .* one inside the other/,
+    );
+  });
+
   it('resolves --dir from where the command was typed (pnpm runs it in rag-service/)', async () => {
     await folderOf(path.join(tmp.dir, 'notes'), ['n.md']);
     const env = { ...envFor(path.join(tmp.dir, 'none')), INIT_CWD: tmp.dir };
@@ -149,6 +178,16 @@ describe('what a failed command prints: one line, pointing at the help', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(failureLine(err, 'ingest')).toBe(
       'Invalid configuration: PORT: must be a port number (0: any free port); CHAT_TIMEOUT_MS: must be a whole number from 1000 to 600000, not "soon"',
+    );
+  });
+
+  it('anything, however odd, in one line without the credentials a URL carried', () => {
+    expect(failureLine(undefined, 'ingest')).toBe('undefined');
+    expect(failureLine(Object.assign(new Error('spawn failed'), { code: 5 }), 'ingest')).toBe('spawn failed');
+    const refused = new AggregateError([new Error('connect ECONNREFUSED 127.0.0.1:6333')]);
+    expect(failureLine(refused, 'ingest')).toBe('connect ECONNREFUSED 127.0.0.1:6333');
+    expect(failureLine(new Error('fetch https://bob:s3cret@wiki.example/x failed'), 'ingest')).toBe(
+      'fetch https://wiki.example/x failed',
     );
   });
 

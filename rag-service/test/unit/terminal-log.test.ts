@@ -33,6 +33,10 @@ describe('the log in a terminal: readable lines', () => {
       '\x1b[2m15:04:05\x1b[0m \x1b[31mERROR\x1b[0m broke',
     );
     expect(formatLogLine('not json\n', false)).toBe('not json');
+    // A name with an escape sequence or a line break stays one visible line.
+    expect(formatLogLine(line({ msg: 'read\nfile', file: 'a\u001b[2Jb' }), false)).toBe(
+      '15:04:05 INFO  read\\u000afile  file=a\\u001b[2Jb',
+    );
   });
 
   it('keeps redaction: a secret in a field never reaches the terminal', () => {

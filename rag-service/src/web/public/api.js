@@ -23,10 +23,13 @@ export function rememberKey(key) {
   sessionStorage.setItem(KEY_STORAGE, key);
 }
 
-/** Drops the key after a 401: if there was one, the service rejected it (keyRejected() says so). */
-export function forgetKey() {
-  // Several calls may fail with the same key: the first forgets it, the rest must not clear the verdict.
-  if (apiKey()) rejected = true;
+/**
+ * Drops the key `sent` with a call the service answered 401 (keyRejected() then says so). Only that key:
+ * a late 401 to a call made with an older key must not drop the one the reader has just typed.
+ */
+export function forgetKey(sent) {
+  if (!sent || apiKey() !== sent) return;
+  rejected = true;
   sessionStorage.removeItem(KEY_STORAGE);
 }
 
@@ -47,6 +50,7 @@ export async function apiJson(path, { method = 'GET', body } = {}) {
       ? { Accept: 'application/json' }
       : { Accept: 'application/json', 'Content-Type': 'application/json' },
   );
+  const sent = apiKey();
   let res;
   try {
     res = await fetch(path, {
@@ -61,7 +65,7 @@ export async function apiJson(path, { method = 'GET', body } = {}) {
   if (res.status === 204) return undefined;
   const data = await res.json().catch(() => undefined);
   if (!res.ok) {
-    if (res.status === 401) forgetKey();
+    if (res.status === 401) forgetKey(sent);
     throw new ApiError(
       res.status,
       data?.error?.message ?? `the service answered ${res.status}`,

@@ -2,7 +2,7 @@
 // `Accept: text/event-stream` and renders the contract's events: sources, token…, done | error.
 // With history kept, the conversation's id is in the URL (`#c=<id>`), so a reload or a link resumes it.
 
-import { ApiError, apiJson, forgetKey, keyRejected, rememberKey, withKey } from './api.js';
+import { ApiError, apiJson, apiKey, forgetKey, keyRejected, rememberKey, withKey } from './api.js';
 import { conversationHref, createConversationList } from './conversations.js';
 import { $, element } from './dom.js';
 import { copyText, renderMarkdown } from './markdown.js';
@@ -168,6 +168,7 @@ async function ask(text) {
   const controller = new AbortController();
   let answer = '';
   let kept = false;
+  let finished = false;
   let frame = 0;
   // Tokens arrive faster than a screen refreshes: the Markdown is rendered at most once a frame.
   const renderSoon = () => {
@@ -177,6 +178,7 @@ async function ask(text) {
     });
   };
   setStreaming(controller);
+  const sentKey = apiKey();
   try {
     const res = await fetch('api/v1/chat', {
       method: 'POST',
@@ -191,7 +193,7 @@ async function ask(text) {
     });
     if (res.status === 401) {
       li.remove();
-      forgetKey();
+      forgetKey(sentKey);
       needKey(() => ask(text));
       return;
     }
@@ -199,7 +201,6 @@ async function ask(text) {
       const err = await res.json().catch(() => ({}));
       throw new Error(err?.error?.message ?? `the service answered ${res.status}`);
     }
-    let finished = false;
     await readEvents(res.body, (event, data) => {
       if (event === 'sources') renderSources(sourceList, data.sources, anchorPrefix);
       else if (event === 'token') {
@@ -207,6 +208,8 @@ async function ask(text) {
         renderSoon();
       } else if (event === 'done') {
         finished = true;
+        // Whole now: a Stop from here on has nothing to stop.
+        if (streaming === controller) setStreaming(undefined);
         cancelAnimationFrame(frame);
         renderMarkdown(body, data.answer, anchorPrefix);
         renderSources(sourceList, data.sources, anchorPrefix);
@@ -232,6 +235,7 @@ async function ask(text) {
     // The list shows this conversation first, with its new time (or at all, if it is new).
     else if (kept) void conversations.reload();
   } catch (err) {
+    if (finished) return;
     if (controller.signal.aborted) {
       // Stopped by the reader: what arrived stays, marked as stopped; nothing is retried.
       cancelAnimationFrame(frame);
@@ -333,6 +337,8 @@ form.addEventListener('submit', (event) => {
 send.addEventListener('click', (event) => {
   if (!streaming) return;
   event.preventDefault();
+  // The second click of a double-click on Send is not a Stop.
+  if (event.detail > 1) return;
   streaming.abort();
 });
 

@@ -8,12 +8,26 @@ import { element } from './dom.js';
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 
-/** No images (an answer must not make the browser fetch anything), no forms, no styles. */
+/**
+ * Only what marked makes of Markdown: text blocks, lists, tables, code, links. No images (an answer must not
+ * make the browser fetch anything), no forms or labels (which could press the page's own buttons), and no
+ * class, role or id (which could dress text up as the page's citations, alerts or controls).
+ */
 const PURIFY = {
-  USE_PROFILES: { html: true },
-  FORBID_TAGS: ['img', 'picture', 'video', 'audio', 'source', 'form', 'input', 'button', 'style', 'svg'],
-  FORBID_ATTR: ['style', 'id', 'name'],
+  ALLOWED_TAGS: [
+    ...['p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code'],
+    ...['strong', 'em', 'del', 's', 'ul', 'ol', 'li', 'a'],
+    ...['table', 'thead', 'tbody', 'tr', 'th', 'td'],
+  ],
+  ALLOWED_ATTR: ['href', 'title', 'start', 'align', 'class'],
+  ALLOW_DATA_ATTR: false,
 };
+
+// A class only as marked sets it: the language of a fenced code block.
+DOMPurify.addHook('uponSanitizeAttribute', (node, data) => {
+  if (data.attrName === 'class')
+    data.keepAttr = node.tagName === 'CODE' && /^language-[\w+-]+$/.test(data.attrValue);
+});
 
 // Links in an answer open beside the page, and only to web or mail addresses.
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
