@@ -572,6 +572,16 @@ describe("the passages' terms, remembered", () => {
     expect(ids(after.passages)).toEqual([]);
   });
 
+  it('tells apart two passages whose title, headings and text only join up the same way', async () => {
+    // 'Rotate' + 'keys monthly.' and 'Rotatekeys' + ' monthly.' read the same run together, not apart.
+    let parts = { heading: 'Rotate', text: 'keys monthly.' };
+    const hits = () => [hit(chunk('a', parts.text, { headingPath: ['a', parts.heading] }), 1)];
+    const retriever = lexical(new RankedStore(hits));
+    expect(ids((await retriever.retrieve({ query: 'rotate keys', call: call() })).passages)).toEqual(['a']);
+    parts = { heading: 'Rotatekeys', text: ' monthly.' };
+    expect(ids((await retriever.retrieve({ query: 'rotate keys', call: call() })).passages)).toEqual([]);
+  });
+
   it('remembers 20,000 passages, forgetting the oldest first', async () => {
     const cached = Array.from({ length: 20_000 }, (_, i) => counted(`c${i}`, `Note ${i}.`));
     let next: SearchHit[] = [];
