@@ -9,3 +9,4 @@ export * from './health';
 export * from './forge-events';
 export * from './conversations';
 export * from './insights';
+export * from './suggestions';

@@ -16,6 +16,7 @@ import { RateLimiter, authThen, throttle } from './rate-limit.js';
 import { redactQuerySecrets } from './redact-url.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
+import { suggestionRoutes } from './routes/suggestions.js';
 import { vendorAssetRoutes } from './routes/vendor-assets.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(apiDocsRoutes(deps.version, WEB_DIR));
   app.use(vendorAssetRoutes());
   app.use(chatRoutes(deps.chat, chatAuth, deps.metrics, config.access.apiKeyConfluenceSpaces));
+  app.use(suggestionRoutes(deps.store, auth));
   app.use(documentRoutes(deps.uploads, uploadAuth, deps.metrics));
   app.use(conversationRoutes(deps.conversations, auth));
   app.use(insightsRoutes(deps.insights, auth));

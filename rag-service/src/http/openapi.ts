@@ -37,6 +37,18 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/suggestions',
+    tag: 'chat',
+    summary:
+      'A few questions to start from, drawn from the titles of the documents folders (never from Confluence or uploads); the fullest documents first.',
+    responses: {
+      200: { description: 'up to four suggestions', schema: 'SuggestionList' },
+      ...errors(401, 403),
+    },
+    secured: true,
+  },
+  {
+    method: 'get',
     path: '/api/v1/conversations',
     tag: 'conversations',
     summary:

@@ -125,6 +125,24 @@ describe('the chat page with a language model: Markdown, citations, copy, stop, 
     await context.close();
   });
 
+  it('offers a few questions drawn from the documents’ titles, and asks one when chosen', async () => {
+    const { context, page, errors } = await open();
+    const chips = page.locator('#suggestions button.suggestion');
+    await chips.first().waitFor();
+    expect(await chips.count()).toBe(4);
+    const title = await chips.first().innerText();
+    expect(await chips.first().getAttribute('aria-label')).toBe(`Ask: Tell me about ${title}.`);
+    await chips.first().click();
+    await page.locator('.message.assistant:not(.pending)').waitFor();
+    expect(await page.locator('.message.user .text').innerText()).toBe(`Tell me about ${title}.`);
+    expect(await page.isHidden('#suggestions')).toBe(true);
+    // A new conversation offers them again.
+    await page.click('#new-chat');
+    expect(await page.isVisible('#suggestions')).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('copies a code block and the whole answer, and lights up the source a citation names', async () => {
     const { context, page } = await open({ permissions: ['clipboard-read', 'clipboard-write'] });
     await askInPage(page, 'How do I reindex the knowledge base?');
@@ -186,6 +204,7 @@ describe('the chat page with a language model: Markdown, citations, copy, stop, 
     ] as const) {
       it(`has no serious accessibility findings, ${device}, ${colorScheme}: empty, then answered`, async () => {
         const { context, page } = await open({ viewport, colorScheme });
+        await page.locator('#suggestions button').first().waitFor();
         expect(await axeViolations(page)).toEqual([]);
         await page.screenshot({ path: path.join(ARTIFACTS, `page-empty-${device}-${colorScheme}.png`) });
         await askInPage(page, 'How do I reindex the knowledge base?');

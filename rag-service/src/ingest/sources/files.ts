@@ -75,7 +75,7 @@ export function folderIdPrefix(dir: string): string {
   return `folder:${slug || 'root'}-${sha256(path.resolve(dir)).slice(0, 8)}/`;
 }
 
-/** The folder source of `dir`, the configured folder at `index` (0: the first, whose ids stay `file:…`). */
+/** The folder source of `dir`; `primary`: the first DOCS_DIR folder, whose ids stay `file:…` as they always were. */
 export function documentsFolder(dir: string, primary: boolean): FolderSource {
   const idPrefix = primary ? PRIMARY_FOLDER_ID_PREFIX : folderIdPrefix(dir);
   return new FolderSource({
@@ -92,10 +92,6 @@ export class FolderSource implements DocumentSourceAdapter {
 
   constructor(private readonly options: FolderSourceOptions) {
     this.name = options.name;
-  }
-
-  get dir(): string {
-    return this.options.dir;
   }
 
   /** Only this folder's documents: syncing one folder never removes another's (nor an upload). */

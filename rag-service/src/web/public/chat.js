@@ -70,8 +70,37 @@ function renderSources(list, sources, anchorPrefix) {
   list.hidden = sources.length === 0;
 }
 
+/** The empty conversation's prompt and its suggested questions, shown only while nothing is asked. */
+function showEmpty(show) {
+  $('empty').hidden = !show;
+  $('suggestions').hidden = !show || !$('suggestions').childElementCount;
+}
+
+/** A few questions to start from (GET /api/v1/suggestions); quietly none when they cannot be had. */
+async function loadSuggestions() {
+  let list;
+  try {
+    list = await apiJson('api/v1/suggestions');
+  } catch {
+    return;
+  }
+  const box = $('suggestions');
+  box.replaceChildren(
+    ...list.suggestions.map((s) => {
+      const chip = element('button', { type: 'button', className: 'suggestion' }, s.title);
+      chip.setAttribute('aria-label', `Ask: ${s.question}`);
+      chip.addEventListener('click', () => {
+        question.value = s.question;
+        form.requestSubmit();
+      });
+      return chip;
+    }),
+  );
+  box.hidden = $('empty').hidden || !list.suggestions.length;
+}
+
 function addMessage(role, text) {
-  $('empty').hidden = true;
+  showEmpty(false);
   const li = element('li', { className: `message ${role}` });
   // An answer is Markdown (blocks: paragraphs, lists, tables); a question is the reader's own plain text.
   const body = element(role.startsWith('assistant') ? 'div' : 'p', { className: 'text' });
@@ -257,7 +286,7 @@ function clearChat() {
   turns = [];
   conversationId = undefined;
   messages.replaceChildren();
-  $('empty').hidden = false;
+  showEmpty(true);
 }
 
 function startNew() {
@@ -274,7 +303,7 @@ async function openConversation(id) {
   conversationId = id;
   conversations.markCurrent(id);
   const mine = session;
-  $('empty').hidden = true;
+  showEmpty(false);
   const placeholder = element('li', { className: 'muted' }, 'Loading the conversation…');
   messages.append(placeholder);
   loadingSession = mine;
@@ -287,7 +316,7 @@ async function openConversation(id) {
       else addStoredAnswer(m);
       turns.push({ role: m.role, content: m.content });
     }
-    if (!conversation.messages.length) $('empty').hidden = false;
+    if (!conversation.messages.length) showEmpty(true);
   } catch (err) {
     if (mine !== session) return;
     placeholder.remove();
@@ -371,6 +400,8 @@ keyForm.addEventListener('submit', (event) => {
   const retries = pendingRetries;
   pendingRetries = [];
   for (const retry of retries) retry();
+  // With a key the suggestions can be had now, if the first try was refused.
+  if (!$('suggestions').childElementCount) void loadSuggestions();
 });
 
 $('new-chat').addEventListener('click', () => {
@@ -389,5 +420,6 @@ fetch('readyz')
   })
   .catch(() => {});
 void conversations.reload();
+void loadSuggestions();
 if (idFromUrl()) void openConversation(idFromUrl());
 question.focus();
