@@ -1,5 +1,4 @@
 import { jestConfig } from '../jest.preset.js';
 
-// Not shuffled by default yet: docs/testing.md lists the suites still being freed of their order. Run
-// `pnpm test --randomize` (seed printed, `--seed=N` replays) to check.
-export default jestConfig({ randomize: false });
+// Shuffled like every package's suite: each run prints its seed (`Seed: 1234`), `--seed=1234` replays it.
+export default jestConfig();
