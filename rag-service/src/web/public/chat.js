@@ -283,6 +283,8 @@ async function ask(text) {
 
 function clearChat() {
   session++;
+  // An answer still streaming finishes in its own conversation; this one may be asked in at once.
+  if (streaming) setStreaming(undefined);
   turns = [];
   conversationId = undefined;
   messages.replaceChildren();
