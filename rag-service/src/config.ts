@@ -328,6 +328,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Whether one folder holds the other (two resolved paths): their files would be indexed twice. */
+export function nestedFolders(a: string, b: string): boolean {
+  const inside = (x: string, y: string) => x.startsWith(y.endsWith(path.sep) ? y : `${y}${path.sep}`);
+  return inside(a, b) || inside(b, a);
+}
+
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
@@ -354,7 +360,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const docsDirs = listed.length ? [...new Set(listed)] : [SAMPLE_DOCS_DIR];
   for (const [i, a] of docsDirs.entries())
     for (const b of docsDirs.slice(i + 1))
-      if (a.startsWith(`${b}${path.sep}`) || b.startsWith(`${a}${path.sep}`))
+      if (nestedFolders(a, b))
         problems.push(
           `DOCS_DIR lists ${a} and ${b}, one inside the other: their files would be indexed twice`,
         );

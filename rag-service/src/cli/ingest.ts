@@ -2,7 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyProgress, type JobProgress } from '@kb/contracts';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, nestedFolders, type Config } from '../config.js';
 import { Indexer } from '../ingest/indexer.js';
 import { documentsFolder, type FolderSource } from '../ingest/sources/files.js';
 import { syncSources } from '../ingest/sync.js';
@@ -55,18 +55,12 @@ async function folderToSync(
         throw new UsageError(`--dir ${dir} is listed in DOCS_DIR: take it out of DOCS_DIR before --remove`);
       return documentsFolder(configured, i === 0);
     }
-    if (real && nested(real, await realpath(configured).catch(() => configured)))
+    if (real && nestedFolders(real, await realpath(configured).catch(() => configured)))
       throw new UsageError(
         `--dir ${dir} and DOCS_DIR's ${configured} are one inside the other: their files would be indexed twice`,
       );
   }
   return documentsFolder(folder, false);
-}
-
-/** Whether one folder holds the other. */
-function nested(a: string, b: string): boolean {
-  const inside = (x: string, y: string) => x.startsWith(y.endsWith(path.sep) ? y : `${y}${path.sep}`);
-  return inside(a, b) || inside(b, a);
 }
 
 /** Removes every document of a folder source (gone from disk, or no longer wanted): its ids alone. */
