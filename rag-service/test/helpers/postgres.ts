@@ -27,8 +27,21 @@ export async function freshPostgres(): Promise<{ url: string; drop: () => Promis
     async drop() {
       const again = new pg.Client({ connectionString: TEST_SERVER_URL });
       await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
+      try {
+        // FORCE ends the test's own connections; it may not end the server's (an autovacuum worker that
+        // just started on the fresh database: "must be a member of the role…"), which finish on their own.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '42501' || attempt === 20) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+      } finally {
+        await again.end();
+      }
     },
   };
 }
