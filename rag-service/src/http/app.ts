@@ -24,6 +24,7 @@ import { insightsRoutes } from './routes/insights.js';
 import type { InsightsStore } from '../insights/insights-store.js';
 import type { ConversationStore } from '../history/conversation-store.js';
 import { documentRoutes } from './routes/documents.js';
+import { documentViewRoutes } from './routes/document-view.js';
 import { systemRoutes, type ReadinessProbe } from './routes/system.js';
 import { hostGuard, refuseCrossSite } from './same-origin.js';
 import type { SyncSource } from '@kb/contracts';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(chatRoutes(deps.chat, chatAuth, deps.metrics, config.access.apiKeyConfluenceSpaces));
   app.use(suggestionRoutes(deps.store, auth));
   app.use(documentRoutes(deps.uploads, uploadAuth, deps.metrics));
+  app.use(documentViewRoutes(deps.store, auth));
   app.use(conversationRoutes(deps.conversations, auth));
   app.use(insightsRoutes(deps.insights, auth));
   app.use(

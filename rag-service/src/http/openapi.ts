@@ -110,6 +110,18 @@ export const ROUTES: RouteDoc[] = [
     secured: true,
   },
   {
+    method: 'get',
+    path: '/api/v1/documents/{id}',
+    tag: 'documents',
+    summary:
+      'A source opened from an answer: a document\'s indexed text, section by section (the id is a source id\'s part before "#", URL-encoded: `file%3Aguide.md`). Documents folders, the bucket and uploads only; Confluence pages open in Confluence.',
+    responses: {
+      200: { description: 'the document', schema: 'DocumentView' },
+      ...errors(400, 401, 403, 404),
+    },
+    secured: true,
+  },
+  {
     method: 'post',
     path: '/api/v1/admin/reindex',
     tag: 'admin',

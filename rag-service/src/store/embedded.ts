@@ -24,6 +24,7 @@ import {
   type DocumentRecord,
   type DocumentWrite,
   type StoredChunk,
+  type StoredDocument,
   type IndexIdentity,
   type OrphanRepair,
   type RetrievedChunk,
@@ -252,6 +253,25 @@ export class EmbeddedStore implements VectorStore {
     if (source) query = query.where(`source = ${literal(source)}`);
     const rows = await query.toArray();
     return rows.map((r) => fromDocumentRow(r as Record<string, unknown>));
+  }
+
+  async readDocument(id: string): Promise<StoredDocument | undefined> {
+    const records = (await this.documents
+      .query()
+      .where(`id = ${literal(id)}`)
+      .limit(1)
+      .toArray()) as Record<string, unknown>[];
+    const row = records[0];
+    if (!row) return undefined;
+    const rows = await this.chunks
+      .query()
+      .where(`docId = ${literal(id)}`)
+      .select([...CHUNK_COLUMNS])
+      .toArray();
+    const chunks = (rows as Record<string, unknown>[])
+      .map(fromChunkRow)
+      .sort((a, b) => a.ordinal - b.ordinal);
+    return { record: fromDocumentRow(row), chunks };
   }
 
   /**

@@ -21,6 +21,7 @@ import {
   type SearchQuery,
   type StoreStats,
   type StoredChunk,
+  type StoredDocument,
   type VectorStore,
 } from './vector-store.js';
 import { cosine } from './cosine.js';
@@ -339,6 +340,32 @@ export class QdrantStore implements VectorStore {
       offset = nextOffset(page.next_page_offset);
     } while (offset !== undefined);
     return records;
+  }
+
+  async readDocument(id: string): Promise<StoredDocument | undefined> {
+    const [point] = await this.call('retrieve document', () =>
+      this.client.retrieve(this.documents, {
+        ids: [pointId(`document:${id}`)],
+        with_payload: true,
+        with_vector: false,
+      }),
+    );
+    if (!point) return undefined;
+    const record = point.payload as unknown as DocumentRecord;
+    // Chunk points are named by their ids (`<doc>#<ordinal>`), so the record's count names them all.
+    const ids = Array.from({ length: record.chunks }, (_, ordinal) => pointId(`${id}#${ordinal}`));
+    const chunks: RetrievedChunk[] = [];
+    for (let i = 0; i < ids.length; i += SCROLL_PAGE) {
+      const points = await this.call('retrieve chunks', () =>
+        this.client.retrieve(this.collection, {
+          ids: ids.slice(i, i + SCROLL_PAGE),
+          with_payload: true,
+          with_vector: false,
+        }),
+      );
+      for (const p of points) chunks.push(chunkOf(p.payload));
+    }
+    return { record, chunks: chunks.sort((a, b) => a.ordinal - b.ordinal) };
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {

@@ -69,6 +69,12 @@ export interface SearchHit {
   similarity?: number;
 }
 
+/** A whole document as the index holds it: its record and its chunks in order, without vectors. */
+export interface StoredDocument {
+  record: DocumentRecord;
+  chunks: RetrievedChunk[];
+}
+
 export interface StoreStats {
   documents: number;
   chunks: number;
@@ -114,6 +120,8 @@ export interface VectorStore {
    */
   removeOrphanChunks(): Promise<OrphanRepair>;
   listDocuments(source?: DocumentSource): Promise<DocumentRecord[]>;
+  /** One document with its chunks, in order; undefined when the index has no record of it. */
+  readDocument(id: string): Promise<StoredDocument | undefined>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   stats(): Promise<StoreStats>;
   /** Every document with its chunks (and vectors), in batches: for moving an index between stores. */

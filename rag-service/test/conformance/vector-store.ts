@@ -189,6 +189,27 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       expect(ids(await store.search({ text: 'tokens', limit: 5 }))).toEqual(['deploy#0']);
     });
 
+    it('reads one whole document: its record and its current chunks in order, nothing of another', async () => {
+      // Twelve chunks, so an order by text or by id ("#10" before "#2") would show.
+      const texts = Array.from(
+        { length: 12 },
+        (_, i) => `Step ${String.fromCharCode(97 + i)} of the runbook.`,
+      );
+      const runbook = { id: 'upload:local/runbook.md', title: 'Runbook', texts };
+      for (const d of [...DOCS, runbook]) await put(store, d, false);
+      const read = await store.readDocument(runbook.id);
+      expect(read?.record).toMatchObject({ id: runbook.id, title: 'Runbook', chunks: 12 });
+      expect(read?.chunks.map((c) => c.ordinal)).toEqual([...texts.keys()]);
+      expect(read?.chunks.map((c) => c.text)).toEqual(texts);
+      expect(read?.chunks[3]).toMatchObject({ id: `${runbook.id}#3`, headingPath: ['Runbook', 'Part 3'] });
+      // A rewrite with fewer chunks reads as the new text alone.
+      await put(store, { ...runbook, texts: ['One step now.'], hash: 'h2' });
+      expect((await store.readDocument(runbook.id))?.chunks.map((c) => c.text)).toEqual(['One step now.']);
+      expect(await store.readDocument('upload:local/runbook')).toBeUndefined();
+      await store.deleteDocuments([runbook.id]);
+      expect(await store.readDocument(runbook.id)).toBeUndefined();
+    });
+
     it('replaying the same write changes nothing (idempotent)', async () => {
       await put(store, DOCS[1]!);
       await put(store, DOCS[1]!);

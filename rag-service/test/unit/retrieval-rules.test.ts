@@ -60,6 +60,9 @@ class RankedStore implements VectorStore {
   listDocuments(): Promise<DocumentRecord[]> {
     return Promise.resolve([]);
   }
+  readDocument(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
   stats(): Promise<StoreStats> {
     return Promise.resolve({ documents: 0, chunks: 0, bySource: [] });
   }

@@ -4,9 +4,11 @@
 
 import { ApiError, apiJson, apiKey, forgetKey, keyRejected, rememberKey, withKey } from './api.js';
 import { conversationHref, createConversationList } from './conversations.js';
+import { openDocument } from './document-view.js';
 import { $, element } from './dom.js';
 import { copyText, renderMarkdown } from './markdown.js';
 import { ratingControls } from './rating.js';
+import { enableUploads } from './upload.js';
 
 const MAX_HISTORY = 20;
 
@@ -54,9 +56,11 @@ function renderSources(list, sources, anchorPrefix) {
   list.replaceChildren();
   for (const s of sources) {
     const isLink = /^https?:\/\//.test(s.url);
+    // A web source opens where it lives; one the service holds opens in the page, at the cited section.
     const title = isLink
       ? element('a', { href: s.url, target: '_blank', rel: 'noopener noreferrer' }, s.title)
-      : element('span', { title: s.url }, s.title);
+      : element('button', { type: 'button', className: 'link open-source' }, s.title);
+    if (!isLink) title.addEventListener('click', () => openDocument(s, needKey));
     // Focusable, so following a citation from the keyboard lands on its source.
     const item = element(
       'li',
@@ -421,6 +425,7 @@ fetch('readyz')
     $('model').textContent = [r.checks.llm.detail, r.checks.embeddings.detail].filter(Boolean).join(' · ');
   })
   .catch(() => {});
+enableUploads(needKey);
 void conversations.reload();
 void loadSuggestions();
 if (idFromUrl()) void openConversation(idFromUrl());

@@ -97,12 +97,15 @@ export async function copyText(text, button) {
   setTimeout(() => (button.textContent = label), 1500);
 }
 
-/** Renders `text` (Markdown) into `container`: sanitised HTML, linked citations, copyable code. */
+/**
+ * Renders `text` (Markdown) into `container`: sanitised HTML, copyable code, and citations linked to the
+ * sources under `anchorPrefix` (none without one: a document's own "[1]" cites nothing on the page).
+ */
 export function renderMarkdown(container, text, anchorPrefix) {
   const html = DOMPurify.sanitize(marked.parse(text), PURIFY);
   const template = document.createElement('template');
   template.innerHTML = html;
-  linkCitations(template.content, anchorPrefix);
+  if (anchorPrefix) linkCitations(template.content, anchorPrefix);
   addCodeCopy(template.content);
   container.replaceChildren(template.content);
 }

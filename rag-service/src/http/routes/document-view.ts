@@ -1,0 +1,28 @@
+import { Router, type RequestHandler } from 'express';
+import { documentView } from '../../chat/document-view.js';
+import { AppError } from '../../errors.js';
+import type { VectorStore } from '../../store/vector-store.js';
+import type { Access } from '../auth.js';
+
+/** Ids are paths (`file:guides/setup.md`, `upload:<owner>/notes.pdf`); anything longer is not one. */
+const ID_MAX_CHARS = 1_000;
+
+/** A source opened from an answer: the document's indexed text, for callers who may ask the service. */
+export function documentViewRoutes(store: VectorStore, auth: (a: Access) => RequestHandler): Router {
+  const router = Router();
+  router.get('/api/v1/documents/:id', auth('chat'), async (req, res) => {
+    const id = String(req.params.id);
+    if (id.length > ID_MAX_CHARS) {
+      throw new AppError('invalid_request', `a document id has at most ${ID_MAX_CHARS} characters`);
+    }
+    const view = await documentView(store, id);
+    if (!view) {
+      throw new AppError(
+        'not_found',
+        'no such document to show here (Confluence pages open in Confluence); the id is the part of a source id before "#"',
+      );
+    }
+    res.set('Cache-Control', 'private, no-cache').json(view);
+  });
+  return router;
+}
