@@ -1,15 +1,13 @@
-import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { SERVICE_ROOT } from '../../src/config.js';
 import { OpenAITestServer } from '../fakes/openai-server.js';
+import { axeViolations } from '../helpers/axe.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { useTestService } from '../helpers/service.js';
 
-const require = createRequire(import.meta.url);
 const ARTIFACTS = path.join(SERVICE_ROOT, 'test-artifacts');
-const AXE = require.resolve('axe-core/axe.min.js');
 
 /** What the model answers: Markdown with a list, code, a table and a citation, and markup that must not run. */
 const MARKDOWN_ANSWER = [
@@ -44,23 +42,6 @@ function watchErrors(page: Page): string[] {
   });
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
-}
-
-/** axe-core's serious and critical findings on the page as it stands. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
-interface AxeViolation {
-  id: string;
-  impact: string;
-  nodes: { target: string[] }[];
 }
 
 describe('the chat page with a language model: Markdown, citations, copy, stop, themes, phones', () => {
