@@ -114,7 +114,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/api/v1/documents/{id}',
     tag: 'documents',
     summary:
-      'A source opened from an answer: a document\'s indexed text, section by section (the id is a source id\'s part before "#", URL-encoded: `file%3Aguide.md`). Documents folders, the bucket and uploads only; Confluence pages open in Confluence.',
+      'A source opened from an answer: a document\'s indexed text, section by section (the id is a source id\'s part before "#", such as `file:guides/setup.md`, encoded or not). Documents folders, the bucket and uploads only; Confluence pages open in Confluence.',
     responses: {
       200: { description: 'the document', schema: 'DocumentView' },
       ...errors(400, 401, 403, 404),

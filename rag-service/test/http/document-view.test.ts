@@ -17,6 +17,9 @@ describe('GET /api/v1/documents/{id}: a source opened from an answer', () => {
     expect(docId).toMatch(/^file:/);
 
     const res = await request(t.url).get(path(docId)).expect(200);
+    // The same without encoding: a path's slashes as they are.
+    const plain = await request(t.url).get(`/api/v1/documents/${docId}`).expect(200);
+    expect(plain.body).toEqual(res.body);
     const view = DocumentView.parse(res.body);
     expect(view.id).toBe(docId);
     expect(view.source).toBe('files');
@@ -40,9 +43,10 @@ describe('GET /api/v1/documents/{id}: a source opened from an answer', () => {
         'runbook.md',
       )
       .expect(201);
-    const res = await request(t.url)
-      .get(path((upload.body as { id: string }).id))
-      .expect(200);
+    const id = (upload.body as { id: string }).id;
+    expect(id).toMatch(/^upload:local\//);
+    const res = await request(t.url).get(path(id)).expect(200);
+    expect((await request(t.url).get(`/api/v1/documents/${id}`).expect(200)).body).toEqual(res.body);
     expect(DocumentView.parse(res.body)).toMatchObject({
       title: 'Runbook',
       source: 'upload',

@@ -10,8 +10,9 @@ const ID_MAX_CHARS = 1_000;
 /** A source opened from an answer: the document's indexed text, for callers who may ask the service. */
 export function documentViewRoutes(store: VectorStore, auth: (a: Access) => RequestHandler): Router {
   const router = Router();
-  router.get('/api/v1/documents/:id', auth('chat'), async (req, res) => {
-    const id = String(req.params.id);
+  // The id's slashes may come encoded (`file%3Aguides%2Fsetup.md`) or not (`file:guides/setup.md`).
+  router.get('/api/v1/documents/*id', auth('chat'), async (req, res) => {
+    const id = (req.params as { id: string[] }).id.join('/');
     if (id.length > ID_MAX_CHARS) {
       throw new AppError('invalid_request', `a document id has at most ${ID_MAX_CHARS} characters`);
     }
