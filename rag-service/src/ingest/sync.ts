@@ -162,18 +162,34 @@ export async function syncSources(
 ): Promise<SyncReport> {
   let total = addProgress(undefined, undefined);
   let failures: DocumentFailure[] = [];
+  const failed: { source: DocumentSourceAdapter; err: unknown }[] = [];
   for (const source of sources) {
     const before = total;
     const earlier = failures;
-    const report = await syncSource({
-      ...options,
-      source,
-      onProgress: (r) =>
-        options.onProgress?.({ ...addProgress(before, r), failures: keepFailures(earlier, r.failures) }),
-    });
+    let report: SyncReport;
+    try {
+      report = await syncSource({
+        ...options,
+        source,
+        onProgress: (r) =>
+          options.onProgress?.({ ...addProgress(before, r), failures: keepFailures(earlier, r.failures) }),
+      });
+    } catch (err) {
+      // A cancelled job stops here; one source that cannot be synced (a folder unmounted, a deletion the
+      // guard stopped) must not keep the others from theirs.
+      if (options.signal?.aborted) throw err;
+      failed.push({ source, err });
+      continue;
+    }
     total = addProgress(before, report);
     failures = keepFailures(earlier, report.failures);
     options.onSourceDone?.(source, report);
+  }
+  // The job still fails, naming what did: one source's own error as it was (the CLI's advice reads it).
+  if (failed.length === 1) throw failed[0]!.err;
+  if (failed.length > 1) {
+    const messages = failed.map(({ err }) => (err instanceof Error ? err.message : String(err)));
+    throw new Error(`${failed.length} sources could not be synced (the others were): ${messages.join('; ')}`);
   }
   return { ...total, failures };
 }

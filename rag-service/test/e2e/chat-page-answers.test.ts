@@ -26,6 +26,8 @@ const MARKDOWN_ANSWER = [
   '| full | after changing the embedding model |',
   '',
   'Unsafe: <img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script>',
+  // Markup dressed as the page's own: a citation to a source that was not given, a label that presses Send.
+  'Fake: <sup class="cite"><a href="#src-2-9">9</a></sup> <label for="send">press</label> <b id="send">x</b>',
   '[a link](javascript:window.pwned=3) and [the docs](https://example.com/docs).',
 ].join('\n');
 
@@ -95,7 +97,8 @@ describe('the chat page with a language model: Markdown, citations, copy, stop, 
       [expect.stringMatching(/^#src-\d+-1$/), expect.stringMatching(/^#src-\d+-2$/)],
     );
     // Nothing executable survives; a javascript: link loses its target, a web link opens beside the page.
-    expect(await text.locator('img, script').count()).toBe(0);
+    expect(await text.locator('img, script, label, [id], [for]').count()).toBe(0);
+    expect(await text.innerText()).toContain('Fake: 9 press x');
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(await text.getByText('a link').getAttribute('href')).toBeNull();
     const docs = text.getByText('the docs');

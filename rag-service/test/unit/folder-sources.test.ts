@@ -48,6 +48,33 @@ describe('documents folders, each a source of its own', () => {
     expect((await ingest(['--dir', two], env)).progress).toMatchObject({ unchanged: 2, indexed: 0 });
   });
 
+  it('syncs the other folders when one cannot be, and still fails the run naming that one', async () => {
+    const one = await folderOf(path.join(tmp.dir, 'one'), ['a.md', 'b.md', 'c.md', 'd.md']);
+    const two = await folderOf(path.join(tmp.dir, 'two'), ['e.md']);
+    const three = await folderOf(path.join(tmp.dir, 'three'), ['f.md']);
+    const env = envFor(`${one},${two},${three}`);
+    await ingest([], env);
+    // The first folder looks unmounted (most of it gone); the others changed meanwhile.
+    for (const name of ['a.md', 'b.md', 'c.md']) await rm(path.join(one, name));
+    await folderOf(two, ['g.md']);
+    await folderOf(three, ['h.md']);
+    await expect(ingest([], env)).rejects.toThrow(/stopped before removing 3 of 4 documents/);
+    // Both later folders were synced all the same: their new files are there, nothing to do now.
+    await expect(ingest(['--dir', two], env)).resolves.toMatchObject({
+      progress: { unchanged: 2, indexed: 0 },
+    });
+    await expect(ingest(['--dir', three], env)).resolves.toMatchObject({
+      progress: { unchanged: 2, indexed: 0 },
+    });
+
+    // Two folders failing: one error naming both.
+    await rm(path.join(three, 'f.md'));
+    await rm(path.join(three, 'h.md'));
+    await expect(ingest([], env)).rejects.toThrow(
+      /^2 sources could not be synced \(the others were\): .*3 of 4 documents.*; the documents folder .*three holds no documents/,
+    );
+  });
+
   it('stops a sync that would remove more than half of a folder, until --full confirms it', async () => {
     const docs = await folderOf(path.join(tmp.dir, 'docs'), ['a.md', 'b.md', 'c.md', 'd.md']);
     const env = envFor(docs);
