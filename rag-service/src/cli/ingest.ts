@@ -9,7 +9,7 @@ import { syncSources } from '../ingest/sync.js';
 import { createLogger } from '../logging.js';
 import { UsageError } from './failure.js';
 import { createModels } from '../models/registry.js';
-import { openStore, sourcesFor } from '../service.js';
+import { openStore, scheduledSources, sourcesFor } from '../service.js';
 import { IndexMismatchError, type VectorStore } from '../store/vector-store.js';
 import type { DocumentSourceAdapter } from '../ingest/sources/source.js';
 
@@ -42,7 +42,7 @@ async function folderToSync(
   config: Config,
   env: Record<string, string | undefined>,
   removing: boolean,
-): Promise<FolderSource> {
+): Promise<{ folder: FolderSource; listed: boolean }> {
   const folder = path.resolve(env.INIT_CWD ?? process.cwd(), dir);
   const real = await realpath(folder).catch(() => undefined);
   if (!removing && !(real && (await stat(real)).isDirectory()))
@@ -53,14 +53,14 @@ async function folderToSync(
     if (same) {
       if (removing)
         throw new UsageError(`--dir ${dir} is listed in DOCS_DIR: take it out of DOCS_DIR before --remove`);
-      return documentsFolder(configured, i === 0);
+      return { folder: documentsFolder(configured, i === 0), listed: true };
     }
     if (real && nestedFolders(real, await realpath(configured).catch(() => configured)))
       throw new UsageError(
         `--dir ${dir} and DOCS_DIR's ${configured} are one inside the other: their files would be indexed twice`,
       );
   }
-  return documentsFolder(folder, false);
+  return { folder: documentsFolder(folder, false), listed: false };
 }
 
 /** Removes every document of a folder source (gone from disk, or no longer wanted): its ids alone. */
@@ -106,15 +106,20 @@ export async function ingest(
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   if (values.remove && !values.dir)
     throw new UsageError('--remove needs --dir <folder>: the folder to forget');
-  const sources = values.dir
-    ? [await folderToSync(values.dir, config, env, values.remove)]
-    : sourcesFor(config, source, log, spaceKeys);
+  const dir = values.dir ? await folderToSync(values.dir, config, env, values.remove) : undefined;
+  let sources: DocumentSourceAdapter[] = dir ? [dir.folder] : sourcesFor(config, source, log, spaceKeys);
   const models = await createModels(config, log);
   const store = await openStore(config, models.embedder, false, config.vectorStore, log).catch(
     async (err: unknown) => {
-      // Only a full rebuild may replace an index made by another embedding model; every source must then be synced.
-      if (!(err instanceof IndexMismatchError) || !values.full) throw err;
-      log.warn('the index was built by another embedding model: rebuilding it; sync every source again');
+      // Only a full rebuild may replace an index made by another embedding model.
+      if (!(err instanceof IndexMismatchError) || !values.full || values.remove) throw err;
+      // It empties the index, so it is refilled from every source, not just the one asked for: the asked
+      // folder (when DOCS_DIR does not list it) and every configured source, all their spaces.
+      log.warn('the index was built by another embedding model: rebuilding it from every source');
+      sources = [
+        ...scheduledSources(config).flatMap((s) => sourcesFor(config, s, log, [])),
+        ...(dir && !dir.listed ? [dir.folder] : []),
+      ];
       return openStore(config, models.embedder, true);
     },
   );

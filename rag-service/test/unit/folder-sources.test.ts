@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { failureLine, UsageError } from '../../src/cli/failure.js';
 import { ingest } from '../../src/cli/ingest.js';
 import { folderIdPrefix, folderProblem } from '../../src/ingest/sources/files.js';
+import { OpenAITestServer } from '../fakes/openai-server.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** Writes `names` as small Markdown files into `dir` (made if missing). */
@@ -46,6 +47,26 @@ describe('documents folders, each a source of its own', () => {
     expect((await ingest([], env)).progress).toMatchObject({ unchanged: 4, deleted: 1 });
     // `--dir` on a listed folder is that folder's source (same ids): nothing is indexed twice.
     expect((await ingest(['--dir', two], env)).progress).toMatchObject({ unchanged: 2, indexed: 0 });
+  });
+
+  it('rebuilds an index of another embedding model from every source, though --dir named one folder', async () => {
+    const main = await folderOf(path.join(tmp.dir, 'guide'), ['a.md', 'b.md', 'c.md']);
+    const extra = await folderOf(path.join(tmp.dir, 'runbooks'), ['x.md', 'y.md']);
+    await ingest([], envFor(main));
+    const model = await new OpenAITestServer().start();
+    try {
+      const env = { ...envFor(main), OPENAI_API_KEY: model.apiKey, OPENAI_BASE_URL: model.baseUrl };
+      await expect(ingest(['--dir', extra], env)).rejects.toThrow(/ingest --full/);
+      // The rebuild empties the index: the guide is indexed again beside the runbooks, not lost.
+      expect((await ingest(['--dir', extra, '--full'], env)).progress).toMatchObject({
+        indexed: 5,
+        failed: 0,
+      });
+      expect((await ingest([], env)).progress).toMatchObject({ unchanged: 3, indexed: 0, deleted: 0 });
+      expect((await ingest(['--dir', extra], env)).progress).toMatchObject({ unchanged: 2, indexed: 0 });
+    } finally {
+      await model.close();
+    }
   });
 
   it('syncs the other folders when one cannot be, and still fails the run naming that one', async () => {
