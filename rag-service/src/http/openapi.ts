@@ -114,7 +114,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/api/v1/documents/{id}',
     tag: 'documents',
     summary:
-      'A source opened from an answer: a document\'s indexed text, section by section (the id is a source id\'s part before "#", such as `file:guides/setup.md`, encoded or not). Documents folders, the bucket and uploads only; Confluence pages open in Confluence.',
+      'A source opened from an answer: a document\'s indexed text, section by section (the id is a source id\'s part before "#", such as `file:guides/setup.md`, encoded or not). At most 200 sections, from a little before `?around=` (a section\'s ordinal, the number after "#"). Documents folders, the bucket and uploads only; Confluence pages open in Confluence.',
     responses: {
       200: { description: 'the document', schema: 'DocumentView' },
       ...errors(400, 401, 403, 404),

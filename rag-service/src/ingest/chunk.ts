@@ -73,17 +73,27 @@ function* splitOversized(text: string, maxTokens: number): Generator<CountedText
   if (current.trim()) yield { text: current.trim(), tokens };
 }
 
-/** The tail of a chunk to repeat as overlap: whole sentences where possible, at most `budget` tokens. */
-function overlapTail(text: string, budget: number): string {
-  if (budget <= 0) return '';
+/**
+ * The tails of whole sentences a chunk may repeat as overlap within `budget` tokens, shortest first (the
+ * sentences joined by single spaces). Reading a document back (src/chat/document-view.ts) finds the repeat
+ * among these, so the two can never disagree on what a repeat looks like.
+ */
+export function sentenceTails(text: string, budget: number): string[] {
   const sentences = text.split(/(?<=[.!?\n])\s+/);
+  const tails: string[] = [];
   let tail = '';
   for (let i = sentences.length - 1; i >= 0; i--) {
     const candidate = `${sentences[i]} ${tail}`.trim();
     if (countTokens(candidate) > budget) break;
-    tail = candidate;
+    tails.push((tail = candidate));
   }
-  return tail || truncateTokens(text, budget, 'end').trim();
+  return tails;
+}
+
+/** The tail of a chunk to repeat as overlap: whole sentences where possible, at most `budget` tokens. */
+function overlapTail(text: string, budget: number): string {
+  if (budget <= 0) return '';
+  return sentenceTails(text, budget).at(-1) || truncateTokens(text, budget, 'end').trim();
 }
 
 const figure = (n: number) => n.toLocaleString('en-US');

@@ -24,7 +24,6 @@ import {
   type DocumentRecord,
   type DocumentWrite,
   type StoredChunk,
-  type StoredDocument,
   type IndexIdentity,
   type OrphanRepair,
   type RetrievedChunk,
@@ -255,23 +254,23 @@ export class EmbeddedStore implements VectorStore {
     return rows.map((r) => fromDocumentRow(r as Record<string, unknown>));
   }
 
-  async readDocument(id: string): Promise<StoredDocument | undefined> {
-    const records = (await this.documents
+  async documentRecord(id: string): Promise<DocumentRecord | undefined> {
+    const rows = (await this.documents
       .query()
       .where(`id = ${literal(id)}`)
       .limit(1)
       .toArray()) as Record<string, unknown>[];
-    const row = records[0];
-    if (!row) return undefined;
-    const rows = await this.chunks
+    return rows[0] && fromDocumentRow(rows[0]);
+  }
+
+  async documentChunks(id: string, from: number, to: number): Promise<RetrievedChunk[]> {
+    if (to <= from) return [];
+    const rows = (await this.chunks
       .query()
-      .where(`docId = ${literal(id)}`)
+      .where(`docId = ${literal(id)} AND ordinal >= ${Math.trunc(from)} AND ordinal < ${Math.trunc(to)}`)
       .select([...CHUNK_COLUMNS])
-      .toArray();
-    const chunks = (rows as Record<string, unknown>[])
-      .map(fromChunkRow)
-      .sort((a, b) => a.ordinal - b.ordinal);
-    return { record: fromDocumentRow(row), chunks };
+      .toArray()) as Record<string, unknown>[];
+    return rows.map(fromChunkRow).sort((a, b) => a.ordinal - b.ordinal);
   }
 
   /**

@@ -21,7 +21,6 @@ import {
   type SearchQuery,
   type StoreStats,
   type StoredChunk,
-  type StoredDocument,
   type VectorStore,
 } from './vector-store.js';
 import { cosine } from './cosine.js';
@@ -342,7 +341,7 @@ export class QdrantStore implements VectorStore {
     return records;
   }
 
-  async readDocument(id: string): Promise<StoredDocument | undefined> {
+  async documentRecord(id: string): Promise<DocumentRecord | undefined> {
     const [point] = await this.call('retrieve document', () =>
       this.client.retrieve(this.documents, {
         ids: [pointId(`document:${id}`)],
@@ -350,22 +349,22 @@ export class QdrantStore implements VectorStore {
         with_vector: false,
       }),
     );
-    if (!point) return undefined;
-    const record = point.payload as unknown as DocumentRecord;
-    // Chunk points are named by their ids (`<doc>#<ordinal>`), so the record's count names them all.
-    const ids = Array.from({ length: record.chunks }, (_, ordinal) => pointId(`${id}#${ordinal}`));
+    return point && (point.payload as unknown as DocumentRecord);
+  }
+
+  async documentChunks(id: string, from: number, to: number): Promise<RetrievedChunk[]> {
+    // Chunk points are named by their ids (`<doc>#<ordinal>`): the range names them, no filter needed.
     const chunks: RetrievedChunk[] = [];
-    for (let i = 0; i < ids.length; i += SCROLL_PAGE) {
+    for (let start = Math.max(0, Math.trunc(from)); start < to; start += SCROLL_PAGE) {
+      const ids = Array.from({ length: Math.min(SCROLL_PAGE, to - start) }, (_, i) =>
+        pointId(`${id}#${start + i}`),
+      );
       const points = await this.call('retrieve chunks', () =>
-        this.client.retrieve(this.collection, {
-          ids: ids.slice(i, i + SCROLL_PAGE),
-          with_payload: true,
-          with_vector: false,
-        }),
+        this.client.retrieve(this.collection, { ids, with_payload: true, with_vector: false }),
       );
       for (const p of points) chunks.push(chunkOf(p.payload));
     }
-    return { record, chunks: chunks.sort((a, b) => a.ordinal - b.ordinal) };
+    return chunks.sort((a, b) => a.ordinal - b.ordinal);
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {

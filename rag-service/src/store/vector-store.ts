@@ -69,12 +69,6 @@ export interface SearchHit {
   similarity?: number;
 }
 
-/** A whole document as the index holds it: its record and its chunks in order, without vectors. */
-export interface StoredDocument {
-  record: DocumentRecord;
-  chunks: RetrievedChunk[];
-}
-
 export interface StoreStats {
   documents: number;
   chunks: number;
@@ -120,8 +114,10 @@ export interface VectorStore {
    */
   removeOrphanChunks(): Promise<OrphanRepair>;
   listDocuments(source?: DocumentSource): Promise<DocumentRecord[]>;
-  /** One document with its chunks, in order; undefined when the index has no record of it. */
-  readDocument(id: string): Promise<StoredDocument | undefined>;
+  /** One document's record; undefined when the index has none. */
+  documentRecord(id: string): Promise<DocumentRecord | undefined>;
+  /** A document's chunks with ordinals in [from, to), in order, without vectors. */
+  documentChunks(id: string, from: number, to: number): Promise<RetrievedChunk[]>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   stats(): Promise<StoreStats>;
   /** Every document with its chunks (and vectors), in batches: for moving an index between stores. */

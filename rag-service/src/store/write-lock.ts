@@ -55,7 +55,8 @@ export class WriteLock {
       if (holder.pid && holder.pid !== process.pid && alive(holder.pid)) {
         throw new IndexLockedError(
           `the index is being written by another process (pid ${holder.pid}, ${holder.purpose ?? 'unknown'}): ` +
-            'while the service runs, sync through it (POST /api/v1/admin/reindex), or stop it first',
+            'stop the service first (a folder added with --dir is indexed by the CLI alone), or have the ' +
+            'running service sync its configured sources (POST /api/v1/admin/reindex)',
         );
       }
       await rm(file, { force: true });

@@ -189,25 +189,50 @@ export function describeVectorStore(name: string, makeHarness: () => Promise<Sto
       expect(ids(await store.search({ text: 'tokens', limit: 5 }))).toEqual(['deploy#0']);
     });
 
-    it('reads one whole document: its record and its current chunks in order, nothing of another', async () => {
+    it('reads one document: its record, and its current chunks by ordinal range, nothing of another', async () => {
       // Twelve chunks, so an order by text or by id ("#10" before "#2") would show.
       const texts = Array.from(
         { length: 12 },
         (_, i) => `Step ${String.fromCharCode(97 + i)} of the runbook.`,
       );
       const runbook = { id: 'upload:local/runbook.md', title: 'Runbook', texts };
-      for (const d of [...DOCS, runbook]) await put(store, d, false);
-      const read = await store.readDocument(runbook.id);
-      expect(read?.record).toMatchObject({ id: runbook.id, title: 'Runbook', chunks: 12 });
-      expect(read?.chunks.map((c) => c.ordinal)).toEqual([...texts.keys()]);
-      expect(read?.chunks.map((c) => c.text)).toEqual(texts);
-      expect(read?.chunks[3]).toMatchObject({ id: `${runbook.id}#3`, headingPath: ['Runbook', 'Part 3'] });
+      for (const d of DOCS) await put(store, d, false);
+      // Written last chunk first: the order read back is the ordinals', not the writes'.
+      const written = build(runbook, false);
+      await store.replaceDocuments([{ ...written, chunks: [...written.chunks].reverse() }]);
+      expect(await store.documentRecord(runbook.id)).toMatchObject({
+        id: runbook.id,
+        title: 'Runbook',
+        chunks: 12,
+      });
+      const all = await store.documentChunks(runbook.id, 0, 12);
+      expect(all.map((c) => c.ordinal)).toEqual([...texts.keys()]);
+      expect(all.map((c) => c.text)).toEqual(texts);
+      expect(all[3]).toMatchObject({
+        id: `${runbook.id}#3`,
+        docId: runbook.id,
+        headingPath: ['Runbook', 'Part 3'],
+      });
+      expect((await store.documentChunks(runbook.id, 9, 11)).map((c) => c.ordinal)).toEqual([9, 10]);
+      expect((await store.documentChunks(runbook.id, 10, 40)).map((c) => c.ordinal)).toEqual([10, 11]);
+      expect(await store.documentChunks(runbook.id, 5, 5)).toEqual([]);
+      // Past one page of a store's reads (Qdrant retrieves 512 points a call), in order and complete.
+      const manual = {
+        id: 'file:manual.md',
+        title: 'Manual',
+        texts: Array.from({ length: 600 }, (_, i) => `Item ${i}.`),
+      };
+      await put(store, manual);
+      const read = await store.documentChunks(manual.id, 0, 600);
+      expect(read.map((c) => c.text)).toEqual(manual.texts);
       // A rewrite with fewer chunks reads as the new text alone.
       await put(store, { ...runbook, texts: ['One step now.'], hash: 'h2' });
-      expect((await store.readDocument(runbook.id))?.chunks.map((c) => c.text)).toEqual(['One step now.']);
-      expect(await store.readDocument('upload:local/runbook')).toBeUndefined();
+      expect((await store.documentRecord(runbook.id))?.chunks).toBe(1);
+      expect((await store.documentChunks(runbook.id, 0, 1)).map((c) => c.text)).toEqual(['One step now.']);
+      expect(await store.documentRecord('upload:local/runbook')).toBeUndefined();
+      expect(await store.documentChunks('upload:local/runbook', 0, 12)).toEqual([]);
       await store.deleteDocuments([runbook.id]);
-      expect(await store.readDocument(runbook.id)).toBeUndefined();
+      expect(await store.documentRecord(runbook.id)).toBeUndefined();
     });
 
     it('replaying the same write changes nothing (idempotent)', async () => {

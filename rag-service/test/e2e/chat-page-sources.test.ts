@@ -11,7 +11,7 @@ const RUNBOOK = [
   '',
   '## Promote the replica',
   '',
-  'Run `pg_ctl promote` on the replica, then repoint the service DNS name at it.',
+  'Run `pg_ctl promote` on the replica, then repoint the service DNS name at it (see [1] in the DNS guide).',
   '',
 ].join('\n');
 
@@ -74,6 +74,12 @@ describe('the chat page: sources that open, documents added by drag and drop', (
     expect(await cited.evaluate((el) => el === document.activeElement)).toBe(true);
     expect(await dialog.locator('.document-section').count()).toBeGreaterThan(1);
 
+    // The headings it sits under are in view too: they say which section was cited.
+    const heading = cited.locator('xpath=preceding-sibling::*[1]');
+    expect(await heading.evaluate((el) => el.tagName)).toMatch(/^H[3-6]$/);
+    const [box, body] = [await heading.boundingBox(), await page.locator('#document-body').boundingBox()];
+    expect(box!.y).toBeGreaterThanOrEqual(body!.y - 1);
+    expect(box!.y).toBeLessThan(body!.y + body!.height);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     // Focus returns to the source it was opened from, so the keyboard carries on from there.
@@ -103,6 +109,9 @@ describe('the chat page: sources that open, documents added by drag and drop', (
     const cited = page.locator('#document-view .cited-section');
     await cited.waitFor();
     expect(await cited.innerText()).toContain('pg_ctl promote');
+    // The document's own "[1]" is its text, not a citation of this page's sources.
+    expect(await cited.innerText()).toContain('(see [1] in the DNS guide)');
+    expect(await page.locator('#document-view sup.cite, #document-view a').count()).toBe(0);
     expect(await page.locator('#document-view h3').allInnerTexts()).toEqual([
       'Before you start',
       'Promote the replica',
@@ -110,12 +119,61 @@ describe('the chat page: sources that open, documents added by drag and drop', (
     await page.click('#document-close');
     await page.locator('#document-view').waitFor({ state: 'hidden' });
 
+    // A new conversation starts without the last upload's news.
+    await page.click('#new-chat');
+    expect(await status.isHidden()).toBe(true);
+
     // The same file again is recognised, not indexed twice.
     await dropFiles(page, [{ name: 'failover.md', text: RUNBOOK }]);
     await page.waitForFunction(() =>
       /already/.test(document.getElementById('upload-status')?.textContent ?? ''),
     );
     expect(await status.innerText()).toBe('Failover runbook is already in the knowledge base, unchanged.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('links a Confluence source to its page instead of opening it here', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const url = 'https://example.atlassian.net/wiki/spaces/OPS/pages/77/Badges';
+    await t.service.store.replaceDocuments([
+      {
+        record: {
+          id: 'confluence:page:77',
+          source: 'confluence',
+          title: 'Badges',
+          url,
+          hash: 'h',
+          chunks: 1,
+          spaceKey: 'OPS',
+          pageId: '77',
+          indexedAt: new Date().toISOString(),
+        },
+        chunks: [
+          {
+            id: 'confluence:page:77#0',
+            docId: 'confluence:page:77',
+            ordinal: 0,
+            source: 'confluence',
+            title: 'Badges',
+            headingPath: ['Badges'],
+            url,
+            text: 'The quokka badge opens the server room door.',
+            spaceKey: 'OPS',
+            pageId: '77',
+          },
+        ],
+      },
+    ]);
+    await page.goto(`${t.url}/`);
+    await askInPage(page, 'Which badge opens the server room door?');
+    const source = page.locator('.message.assistant:not(.pending) .sources li').filter({ hasText: 'Badges' });
+    await source.first().waitFor();
+    const link = source.first().locator('a');
+    expect(await link.getAttribute('href')).toBe(url);
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await source.first().locator('button.open-source').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -162,6 +220,46 @@ describe('the chat page: sources that open, documents added by drag and drop', (
     );
     expect(await status.innerText()).toBe('huge.md is too large: documents of up to 10 MB can be added.');
     expect(uploads).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the chat page behind API keys: uploads and opened sources ask for the key', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(() => browser.close());
+  const t = useTestService({ API_KEYS: 'page-key' });
+
+  it('asks for a key before an upload and before opening a source, then does what was asked', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page, /status of (404|401)/);
+    await page.goto(`${t.url}/`);
+    await dropFiles(page, [{ name: 'failover.md', text: RUNBOOK }]);
+    await page.waitForSelector('#key-form:not([hidden])');
+    await page.fill('#api-key', 'page-key');
+    await page.press('#api-key', 'Enter');
+    // The upload went ahead with the key.
+    await page.waitForFunction(() =>
+      /^Added/.test(document.getElementById('upload-status')?.textContent ?? ''),
+    );
+
+    await askInPage(page, 'How do I promote the replica during a failover?');
+    const opener = page.locator('.message.assistant:not(.pending) .sources button.open-source').first();
+    await opener.waitFor();
+    // The key is withdrawn meanwhile (rotated): opening asks again, says the old one was rejected, then opens.
+    await page.evaluate(() => sessionStorage.setItem('kb.apiKey', 'rotated-away'));
+    await opener.click();
+    await page.waitForSelector('#key-form:not([hidden])');
+    expect(await page.locator('#key-rejected').innerText()).toBe(
+      'That key was rejected: check it and enter it again.',
+    );
+    expect(await page.locator('#document-view').isHidden()).toBe(true);
+    await page.fill('#api-key', 'page-key');
+    await page.press('#api-key', 'Enter');
+    await page.locator('#document-view .cited-section').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   });

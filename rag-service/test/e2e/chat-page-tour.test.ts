@@ -139,6 +139,14 @@ describe('a tour of the chat page: every state, desktop and phone, light and dar
         await answer.locator('.sources button.open-source').first().click();
         await page.locator('#document-view .cited-section').waitFor();
         expect(await capture(page, 'document', device, colorScheme)).toEqual([]);
+        // The dialog fits the screen: on a phone it is the screen.
+        const dialogBox = (await page.locator('#document-view').boundingBox())!;
+        expect(dialogBox.x).toBeGreaterThanOrEqual(0);
+        expect(dialogBox.x + dialogBox.width).toBeLessThanOrEqual(DEVICES[device].width);
+        if (device === 'phone') expect(dialogBox.width).toBe(DEVICES.phone.width);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          DEVICES[device].width,
+        );
         await page.keyboard.press('Escape');
         await page.locator('#document-view').waitFor({ state: 'hidden' });
 

@@ -28,8 +28,11 @@ describe('GET /api/v1/documents/{id}: a source opened from an answer', () => {
     const section = view.sections.find((s) => s.id === source.id);
     expect(section).toBeDefined();
     expect(source.title).toContain(view.title);
-    const stored = await t.service.store.readDocument(docId);
-    expect(view.sections).toHaveLength(stored!.chunks.length);
+    const stored = await t.service.store.documentRecord(docId);
+    expect(view.sectionCount).toBe(stored!.chunks);
+    expect(view.indexedAt).toBe(stored!.indexedAt);
+    expect(view.location).toBe(stored!.url);
+    expect(view.sections).toHaveLength(stored!.chunks);
   });
 
   it('shows an upload, under the id its upload answered with', async () => {
@@ -103,6 +106,22 @@ describe('GET /api/v1/documents/{id}: a source opened from an answer', () => {
     await request(t.url).get(path(doc!.id)).expect(401);
     await request(t.url).get(path(doc!.id)).set('X-API-Key', 'wrong').expect(401);
     await request(t.url).get(path(doc!.id)).set('X-API-Key', 'chat-key').expect(200);
+    for (const around of ['-1', 'two', '1.5']) {
+      const bad = await request(t.url)
+        .get(`${path(doc!.id)}?around=${around}`)
+        .set('X-API-Key', 'chat-key')
+        .expect(400);
+      expect(ErrorBody.parse(bad.body).error.message).toMatch(/around/);
+    }
+    await request(t.url)
+      .get(`${path(doc!.id)}?around=3`)
+      .set('X-API-Key', 'chat-key')
+      .expect(200);
+    // The longest id allowed is looked up (and not found), one character more is refused.
+    await request(t.url)
+      .get(path(`file:${'a'.repeat(995)}`))
+      .set('X-API-Key', 'chat-key')
+      .expect(404);
     const long = await request(t.url)
       .get(path(`file:${'a'.repeat(1001)}`))
       .set('X-API-Key', 'chat-key')

@@ -125,6 +125,8 @@ describe('system routes', () => {
     for (const route of [
       'POST /api/v1/chat',
       'POST /api/v1/documents',
+      'GET /api/v1/documents/{id}',
+      'GET /api/v1/suggestions',
       'POST /api/v1/admin/reindex',
       'GET /api/v1/admin/jobs',
       'GET /api/v1/admin/jobs/{id}',
@@ -138,6 +140,9 @@ describe('system routes', () => {
       expect(documented).toContain(route);
     }
     expect(documented).toHaveLength(ROUTES.length);
+    expect(
+      doc.paths['/api/v1/documents/{id}'].get.responses['200'].content['application/json'].schema,
+    ).toEqual({ $ref: '#/components/schemas/DocumentView' });
     expect(doc.components.schemas.ChatRequest.properties.message).toMatchObject({
       type: 'string',
       minLength: 1,

@@ -60,8 +60,11 @@ class RankedStore implements VectorStore {
   listDocuments(): Promise<DocumentRecord[]> {
     return Promise.resolve([]);
   }
-  readDocument(): Promise<undefined> {
+  documentRecord(): Promise<undefined> {
     return Promise.resolve(undefined);
+  }
+  documentChunks(): Promise<[]> {
+    return Promise.resolve([]);
   }
   stats(): Promise<StoreStats> {
     return Promise.resolve({ documents: 0, chunks: 0, bySource: [] });

@@ -1,8 +1,19 @@
 import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
 import { documentView } from '../../chat/document-view.js';
 import { AppError } from '../../errors.js';
 import type { VectorStore } from '../../store/vector-store.js';
 import type { Access } from '../auth.js';
+import { parseWith } from '../validate.js';
+
+const AroundQuery = z.object({
+  around: z.coerce
+    .number()
+    .int('around must be a whole number: the ordinal of a section (a source id\'s number after "#")')
+    .min(0, 'around must be 0 or more')
+    .max(1_000_000, 'around must be at most 1000000')
+    .default(0),
+});
 
 /** Ids are paths (`file:guides/setup.md`, `upload:<owner>/notes.pdf`); anything longer is not one. */
 const ID_MAX_CHARS = 1_000;
@@ -16,7 +27,8 @@ export function documentViewRoutes(store: VectorStore, auth: (a: Access) => Requ
     if (id.length > ID_MAX_CHARS) {
       throw new AppError('invalid_request', `a document id has at most ${ID_MAX_CHARS} characters`);
     }
-    const view = await documentView(store, id);
+    const { around } = parseWith(AroundQuery, req.query, 'query');
+    const view = await documentView(store, id, around);
     if (!view) {
       throw new AppError(
         'not_found',

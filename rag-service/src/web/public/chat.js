@@ -8,7 +8,7 @@ import { openDocument } from './document-view.js';
 import { $, element } from './dom.js';
 import { copyText, renderMarkdown } from './markdown.js';
 import { ratingControls } from './rating.js';
-import { enableUploads } from './upload.js';
+import { clearUploadStatus, enableUploads } from './upload.js';
 
 const MAX_HISTORY = 20;
 
@@ -96,6 +96,8 @@ async function loadSuggestions() {
       chip.addEventListener('click', () => {
         question.value = s.question;
         form.requestSubmit();
+        // The chip goes away with the empty state: the keyboard carries on from the question box.
+        question.focus();
       });
       return chip;
     }),
@@ -297,6 +299,7 @@ function clearChat() {
 
 function startNew() {
   clearChat();
+  clearUploadStatus();
   showInUrl(undefined);
   conversations.markCurrent(undefined);
   question.focus();

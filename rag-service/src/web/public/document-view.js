@@ -10,8 +10,23 @@ const body = $('document-body');
 /** The last request: a slow answer for a document the reader has left must not replace a newer one. */
 let showing = 0;
 
-/** A source id names its chunk (`file:guide.md#3`); the document is everything before the last "#n". */
-export const documentIdOf = (sourceId) => sourceId.replace(/#\d+$/, '');
+/** A source id names its chunk (`file:guide.md#3`): the document is what comes before "#", the section after. */
+function partsOf(sourceId) {
+  const m = /^(.*)#(\d+)$/.exec(sourceId);
+  return m ? { documentId: m[1], ordinal: Number(m[2]) } : { documentId: sourceId, ordinal: 0 };
+}
+
+/** Which part of a long document the view holds (at most 200 sections), or nothing when it holds it all. */
+function windowNote(view) {
+  const first = view.sections[0]?.ordinal ?? 0;
+  const last = view.sections.at(-1)?.ordinal ?? 0;
+  if (view.sections.length === view.sectionCount) return undefined;
+  return element(
+    'p',
+    { className: 'muted window-note' },
+    `A long document: sections ${first + 1}–${last + 1} of ${view.sectionCount} are shown, around the cited one.`,
+  );
+}
 
 /** Headings for the levels of `path` that differ from `before`: a section starts under its own headings. */
 function headingsBetween(before, path, title) {
@@ -44,7 +59,8 @@ function render(view, sectionId) {
     }
     parts.push(block);
   }
-  body.replaceChildren(...parts);
+  const note = windowNote(view);
+  body.replaceChildren(...(note ? [note] : []), ...parts);
   return target;
 }
 
@@ -56,11 +72,16 @@ export async function openDocument(source, needKey) {
   body.replaceChildren(element('p', { className: 'muted' }, 'Opening…'));
   if (!dialog.open) dialog.showModal();
   try {
-    const view = await apiJson(`api/v1/documents/${encodeURIComponent(documentIdOf(source.id))}`);
+    const { documentId, ordinal } = partsOf(source.id);
+    const view = await apiJson(`api/v1/documents/${encodeURIComponent(documentId)}?around=${ordinal}`);
     if (request !== showing) return;
     const target = render(view, source.id);
     (target ?? $('document-close')).focus({ preventScroll: true });
-    target?.scrollIntoView({ block: 'start' });
+    // The cited section with the headings it starts under in view: they say which section it is.
+    let top = target;
+    while (top?.previousElementSibling && /^H\d$/.test(top.previousElementSibling.tagName))
+      top = top.previousElementSibling;
+    top?.scrollIntoView({ block: 'start' });
   } catch (err) {
     if (request !== showing) return;
     if (err instanceof ApiError && err.status === 401) {

@@ -71,6 +71,11 @@ async function upload(file, needKey) {
 
 const carriesFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
 
+/** Clears the status line: a new conversation starts without the last upload's news. */
+export function clearUploadStatus() {
+  say('');
+}
+
 /** Wires the button and the page-wide drop target. */
 export function enableUploads(needKey) {
   $('upload-button').addEventListener('click', () => picker.click());
