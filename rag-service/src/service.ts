@@ -42,7 +42,6 @@ import { HealthTracker } from './models/resilient.js';
 import { DEFAULT_RETRIEVAL, Retriever } from './retrieval/retriever.js';
 import { EmbeddedStore } from './store/embedded.js';
 import type { StoreLog } from './store/orphans.js';
-import { QdrantStore } from './store/qdrant.js';
 import type { IndexIdentity, VectorStore } from './store/vector-store.js';
 import { SERVICE_VERSION } from './version.js';
 import { rankTable } from './text/bpe.js';
@@ -116,8 +115,9 @@ type StoreFactory = (
 const STORES: Record<Config['vectorStore'], StoreFactory> = {
   embedded: (config, identity, reset, log) =>
     EmbeddedStore.open({ dir: path.join(config.dataDir, 'index'), identity, reset, log }),
-  qdrant: (config, identity, reset, log) =>
-    QdrantStore.open({
+  // Loaded when chosen: Qdrant's client is 5 MB of heap that an embedded index never needs.
+  qdrant: async (config, identity, reset, log) =>
+    (await import('./store/qdrant.js')).QdrantStore.open({
       url: config.qdrant.url!,
       apiKey: config.qdrant.apiKey,
       collection: config.qdrant.collection,

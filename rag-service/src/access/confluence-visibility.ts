@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createV1Client } from 'confluence.js/v1';
+import { confluenceV1 } from '../net/lazy-clients.js';
 import type { Call } from '../models/chat-model.js';
 import { withRetry, type RetryPolicy } from '../net/retry.js';
 import { nextCursor } from '../net/next-cursor.js';
@@ -79,6 +79,7 @@ export class ConfluenceVisibility {
     const visible = new Set<string>();
     // Stryker disable next-line ConditionalExpression: with no ids the loop below asks nothing and returns this same empty set; the test spares making a client
     if (!ids.length) return visible;
+    const { createV1Client } = await confluenceV1();
     const client = createV1Client({
       host: confluenceApiBase(user.apiBaseUrl),
       auth: { type: 'bearer', token: user.token },

@@ -1,4 +1,5 @@
-import { createV1Client } from 'confluence.js/v1';
+import type { createV1Client } from 'confluence.js/v1';
+import { confluenceV1 } from '../net/lazy-clients.js';
 import type { Call } from '../models/chat-model.js';
 import { withRetry, type RetryPolicy } from '../net/retry.js';
 import {
@@ -50,7 +51,7 @@ function failureReason(err: unknown): string {
  * longer has (404) is not visible; any other failure fails the whole turn's check closed.
  */
 export class ContentPermissionCheck {
-  private readonly client;
+  private readonly client: Promise<ReturnType<typeof createV1Client>>;
   private refused = false;
 
   constructor(
@@ -58,12 +59,16 @@ export class ContentPermissionCheck {
     private readonly retry: RetryPolicy = CHECK_RETRY,
     private readonly inFlight = CHECKS_IN_FLIGHT,
   ) {
-    this.client = createV1Client({
-      host: account.url,
-      auth: { type: 'basic', email: account.username, apiToken: account.apiToken },
-      // Stryker disable next-line ObjectLiteral: confluence.js makes one attempt by default (createClient: `retry?.maxAttempts ?? 1`); said here so its retries never stack on withRetry's
-      retry: { maxAttempts: 1 },
-    });
+    this.client = confluenceV1().then(({ createV1Client }) =>
+      createV1Client({
+        host: account.url,
+        auth: { type: 'basic', email: account.username, apiToken: account.apiToken },
+        // Stryker disable next-line ObjectLiteral: confluence.js makes one attempt by default (createClient: `retry?.maxAttempts ?? 1`); said here so its retries never stack on withRetry's
+        retry: { maxAttempts: 1 },
+      }),
+    );
+    // A failed load is each check's error (they wait on `client`), never an unhandled rejection.
+    this.client.catch(() => undefined);
   }
 
   /** Set while the last check was refused because the account is not a Confluence administrator. */
@@ -104,11 +109,13 @@ export class ContentPermissionCheck {
       const answer = await withRetry(
         (attempt) =>
           untilAborted(
-            this.client.contentPermissions.checkContentPermission({
-              id,
-              subject: { type: 'user', identifier: accountId },
-              operation: 'read',
-            }),
+            this.client.then((client) =>
+              client.contentPermissions.checkContentPermission({
+                id,
+                subject: { type: 'user', identifier: accountId },
+                operation: 'read',
+              }),
+            ),
             attempt,
           ),
         // Stryker disable next-line StringLiteral: `what` only names the call in withRetry's message, which failureReason() below replaces (it reads the status alone)

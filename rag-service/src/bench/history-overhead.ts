@@ -65,7 +65,7 @@ function databasePids(dataDir: string): number[] {
   return [postmaster, ...children];
 }
 
-const databaseMb = (dataDir: string) =>
+export const databaseMb = (dataDir: string) =>
   Math.round(databasePids(dataDir).reduce((sum, pid) => sum + pssMb(pid), 0));
 
 function serviceRssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

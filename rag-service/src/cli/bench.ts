@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { latencyChart, throughputChart } from '../bench/charts.js';
 import { historyOverhead, type HistoryOverheadResult } from '../bench/history-overhead.js';
+import { idleMemory, type IdleMemoryResult } from '../bench/idle-memory.js';
 import { insightsGrouping, type InsightsGroupingResult } from '../bench/insights-grouping.js';
 import { chatOverhead, type ChatOverheadResult } from '../bench/chat-overhead.js';
 import { hostileInput, type HostileInputResult } from '../bench/hostile-input.js';
@@ -35,12 +36,15 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
   history     what keeping conversations costs a chat (only when named): HISTORY=off, the embedded
               PostgreSQL and a PostgreSQL server (--database-url) one after the other: c1 p50, c16
               throughput, idle and peak memory of the service and of the embedded database
+  idle        the production bundle's memory at idle (only when named; \`pnpm build\` first): the
+              sample documents indexed, one question answered, 10 s of nothing; Node's defaults against
+              the Dockerfile's flags, three runs each: RSS (anonymous and file-backed), peak, database
   insights    what grouping the admin insights' content gaps costs a request (only when named):
               10,000 unanswered questions among 50,000, grouped five times; then 5,000 questions of
               4,000 characters among 50,000, and 3,000 runs of ". " (hostile input), three times each
 
 Options:
-  --suites <a,b>        chat, ingestion, objects, hostile, history, insights (default: chat,ingestion,hostile)
+  --suites <a,b>        chat, ingestion, objects, hostile, history, idle, insights (default: chat,ingestion,hostile)
   --chunks <n>          index size for chat (default 50000) and history (default 5000)
   --database-url <url>  the PostgreSQL server the history suite also measures (a database it may write to)
   --pages <n>           Confluence pages for ingestion (default 5000)
@@ -59,10 +63,11 @@ export interface BenchRun {
   objects?: ObjectIngestionResult;
   hostile?: HostileInputResult;
   history?: HistoryOverheadResult;
+  idle?: IdleMemoryResult;
   insights?: InsightsGroupingResult;
 }
 
-const SUITES = ['chat', 'ingestion', 'objects', 'hostile', 'history', 'insights'];
+const SUITES = ['chat', 'ingestion', 'objects', 'hostile', 'history', 'idle', 'insights'];
 /** Run unless named: the default stays the three suites it always was. */
 const DEFAULT_SUITES = ['chat', 'ingestion', 'hostile'];
 
@@ -135,6 +140,7 @@ export async function runBench(
       onProgress,
     });
   }
+  if (suites.includes('idle')) run.idle = await idleMemory({ onProgress });
   if (suites.includes('insights')) {
     onProgress?.('insights: grouping 10,000 content-gap questions, then long questions and punctuation runs');
     run.insights = await insightsGrouping();
@@ -199,6 +205,7 @@ export function benchTables(run: BenchRun): string {
   }
   if (run.hostile) out.push(hostileTable(run.hostile));
   if (run.history) out.push(historyTable(run.history));
+  if (run.idle) out.push(idleTable(run.idle));
   if (run.insights) {
     const i = run.insights;
     out.push(
@@ -230,6 +237,18 @@ function hostileTable(h: HostileInputResult): string {
     `${size} uploaded: response · slowest /healthz`,
     `${h.longRunUpload.status} in ${h.longRunUpload.ms} ms · ${h.longRunUpload.healthzWorstMs} ms`,
   ]);
+  return summaryTable(rows);
+}
+
+function idleTable(idle: IdleMemoryResult): string {
+  const rows: [string, string | number][] = [
+    [
+      `production bundle at idle (median of ${idle.runsPerVariant})`,
+      'RSS MB = anonymous + file-backed · peak · embedded PostgreSQL',
+    ],
+  ];
+  for (const [variant, { median: m }] of Object.entries(idle.variants))
+    rows.push([variant, `${m.rssMb} = ${m.anonMb} + ${m.fileMb} · ${m.peakMb} · ${m.databaseMb}`]);
   return summaryTable(rows);
 }
 

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Config, Provider } from '../config.js';
 import type { ChatModel } from './chat-model.js';
 import type { Embedder } from './embedder.js';
-import { geminiChatModel, geminiEmbedder } from './gemini.js';
-import { openAIChatModel, openAIEmbedder } from './openai.js';
 import { ResilientChatModel } from './resilient.js';
 
 /** The configured providers' clients: what answers with them is the composition root's choice. */
@@ -15,21 +13,31 @@ export interface Models {
 
 type Hosted = Exclude<Provider, 'none'>;
 
-/** The language-model providers this build talks to. Adding one is a file and a line here. */
-const CHAT_MODELS: Record<Hosted, (config: Config) => ChatModel> = {
-  openai: openAIChatModel,
-  gemini: geminiChatModel,
-};
-
-/** The embedding providers; `none` means lexical retrieval only. */
-const EMBEDDERS: Record<Hosted, (config: Config) => Promise<Embedder>> = {
-  openai: openAIEmbedder,
-  gemini: geminiEmbedder,
+/**
+ * The providers this build talks to, each loaded only when configured: a provider's LangChain client is
+ * 10–16 MB of heap (measured at import), which a service answering without it should not hold.
+ * Adding one is a file and a line here.
+ */
+const PROVIDERS: Record<
+  Hosted,
+  () => Promise<{ chatModel(config: Config): ChatModel; embedder(config: Config): Promise<Embedder> }>
+> = {
+  openai: async () => {
+    const m = await import('./openai.js');
+    return { chatModel: m.openAIChatModel, embedder: m.openAIEmbedder };
+  },
+  gemini: async () => {
+    const m = await import('./gemini.js');
+    return { chatModel: m.geminiChatModel, embedder: m.geminiEmbedder };
+  },
 };
 
 export async function createModels(config: Config, log?: Logger): Promise<Models> {
   const embedder =
-    config.embeddingsProvider === 'none' ? undefined : await EMBEDDERS[config.embeddingsProvider](config);
+    config.embeddingsProvider === 'none'
+      ? undefined
+      : await (await PROVIDERS[config.embeddingsProvider]()).embedder(config);
   if (config.llmProvider === 'none') return { embedder };
-  return { chatModel: new ResilientChatModel(CHAT_MODELS[config.llmProvider](config), log), embedder };
+  const provider = await PROVIDERS[config.llmProvider]();
+  return { chatModel: new ResilientChatModel(provider.chatModel(config), log), embedder };
 }

@@ -1,4 +1,5 @@
-import { createV2Client } from 'confluence.js/v2';
+import type { createV2Client } from 'confluence.js/v2';
+import { confluenceV2 } from '../../net/lazy-clients.js';
 import { convertInWorker } from '../convert/text-converter.js';
 import { convertDocument } from '../convert/index.js';
 import { detectFormat } from '../file-type.js';
@@ -125,7 +126,9 @@ function explain(err: unknown, site: string): Error {
  */
 export class ConfluenceSource implements DocumentSourceAdapter {
   readonly name = 'confluence' as const;
-  private readonly client;
+  /** Set once confluence.js is loaded (`ready`): every request goes through `call`, which waits for it. */
+  private client!: ReturnType<typeof createV2Client>;
+  private readonly ready: Promise<void>;
   private readonly gate: RateGate;
   private readonly retry: RetryPolicy;
   private base: string;
@@ -140,11 +143,15 @@ export class ConfluenceSource implements DocumentSourceAdapter {
   private siteAttachments?: Promise<Attachment[]>;
 
   constructor(private readonly options: ConfluenceOptions) {
-    this.client = createV2Client({
-      host: options.url,
-      auth: { type: 'basic', email: options.username, apiToken: options.apiToken },
-      retry: { maxAttempts: 1 },
+    this.ready = confluenceV2().then(({ createV2Client }) => {
+      this.client = createV2Client({
+        host: options.url,
+        auth: { type: 'basic', email: options.username, apiToken: options.apiToken },
+        retry: { maxAttempts: 1 },
+      });
     });
+    // A failed load is every request's error (they wait on `ready`), never an unhandled rejection.
+    this.ready.catch(() => undefined);
     this.gate = new RateGate(options.perSecond ?? 10, options.concurrency ?? 4);
     this.retry = options.retry ?? RETRY;
     this.base = `${options.url.replace(/\/+$/, '')}/wiki`;
@@ -156,7 +163,7 @@ export class ConfluenceSource implements DocumentSourceAdapter {
     signal?: AbortSignal,
     policy = this.retry,
   ): Promise<T> {
-    return withRetry(() => this.gate.run(operation), {
+    return withRetry(() => this.ready.then(() => this.gate.run(operation)), {
       policy,
       what: `Confluence (${what})`,
       signal,
