@@ -43,22 +43,15 @@ export function withKey(headers) {
   return key ? { ...headers, 'X-API-Key': key } : headers;
 }
 
-/** A JSON call; the service's error message (never a stack) becomes the ApiError's message. */
-export async function apiJson(path, { method = 'GET', body } = {}) {
-  const headers = withKey(
-    body === undefined
-      ? { Accept: 'application/json' }
-      : { Accept: 'application/json', 'Content-Type': 'application/json' },
-  );
+/**
+ * A call with the reader's key and its JSON answer; the service's error message (never a stack) becomes
+ * the ApiError's message, and a 401 drops the key that was sent.
+ */
+async function call(path, init) {
   const sent = apiKey();
   let res;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-    });
+    res = await fetch(path, { ...init, headers: withKey(init.headers), cache: 'no-store' });
   } catch (err) {
     throw new ApiError(0, `the service could not be reached (${err.message})`);
   }
@@ -73,4 +66,21 @@ export async function apiJson(path, { method = 'GET', body } = {}) {
     );
   }
   return data;
+}
+
+/** A JSON call. */
+export function apiJson(path, { method = 'GET', body } = {}) {
+  return call(path, {
+    method,
+    headers:
+      body === undefined
+        ? { Accept: 'application/json' }
+        : { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** A multipart upload of `form` (the browser sets its content type, with the boundary). */
+export function apiUpload(path, form) {
+  return call(path, { method: 'POST', headers: { Accept: 'application/json' }, body: form });
 }

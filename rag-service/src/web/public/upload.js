@@ -2,7 +2,7 @@
 // (the keyboard's way). The file goes to POST /api/v1/documents and is indexed at once; the page says what
 // became of it, in words, and the next question can draw on it.
 
-import { apiKey, ApiError, forgetKey, withKey } from './api.js';
+import { ApiError, apiUpload } from './api.js';
 import { $ } from './dom.js';
 
 /** The service's limit (UPLOAD_MAX_BYTES): refused here first, so a large file is not sent for nothing. */
@@ -18,30 +18,10 @@ function say(text, isError = false) {
   status.hidden = !text;
 }
 
-async function send(file) {
+function send(file) {
   const form = new FormData();
   form.append('file', file, file.name);
-  const sent = apiKey();
-  let res;
-  try {
-    res = await fetch('api/v1/documents', {
-      method: 'POST',
-      headers: withKey({ Accept: 'application/json' }),
-      body: form,
-    });
-  } catch (err) {
-    throw new ApiError(0, `the service could not be reached (${err.message})`);
-  }
-  const data = await res.json().catch(() => undefined);
-  if (!res.ok) {
-    if (res.status === 401) forgetKey(sent);
-    throw new ApiError(
-      res.status,
-      data?.error?.message ?? `the service answered ${res.status}`,
-      data?.error?.code,
-    );
-  }
-  return data;
+  return apiUpload('api/v1/documents', form);
 }
 
 /** Uploads `file` and says how it went; asks for a key (and tries again) when the service wants one. */
