@@ -248,9 +248,14 @@ async function historyCheck(database: MigratedDatabase, probeMs: number): Promis
   );
 }
 
+/** Why each documents folder that cannot be read cannot be (none when all can). */
+async function folderProblems(dirs: readonly string[]): Promise<string[]> {
+  return (await Promise.all(dirs.map(folderProblem))).filter((p): p is string => Boolean(p));
+}
+
 /** The documents folders: absent when all can be read, else degraded with every folder's problem. */
 async function documentsCheck(dirs: readonly string[]): Promise<Check | undefined> {
-  const problems = (await Promise.all(dirs.map(folderProblem))).filter(Boolean);
+  const problems = await folderProblems(dirs);
   return problems.length ? { status: 'degraded', detail: problems.join('; ') } : undefined;
 }
 
@@ -455,7 +460,7 @@ export async function createService(
     log,
     pageEvents,
     async syncFilesOnStart() {
-      for (const problem of (await Promise.all(config.docsDirs.map(folderProblem))).filter(Boolean))
+      for (const problem of await folderProblems(config.docsDirs))
         log.warn(`${problem}: nothing is answered from it (readiness says degraded until it can be read)`);
       let job: Job;
       try {
