@@ -40,6 +40,7 @@ import { ExtractiveAnswerer, LexicalCondenser } from './chat/extractive.js';
 import { GenerativeAnswerer, ModelCondenser } from './chat/generative.js';
 import { HealthTracker } from './models/resilient.js';
 import { DEFAULT_RETRIEVAL, Retriever } from './retrieval/retriever.js';
+import { warnIfIndexOutgrowsMemory } from './store/memory-fit.js';
 import { EmbeddedStore } from './store/embedded.js';
 import type { StoreLog } from './store/orphans.js';
 import type { IndexIdentity, VectorStore } from './store/vector-store.js';
@@ -95,6 +96,8 @@ export interface ServiceOverrides {
    * about readiness lift it: a loaded machine's in-process test servers can be slower than 2 s).
    */
   readinessProbeMs?: number;
+  /** The memory the service may use (tests pose a small container); else its cgroup's limit or the machine's. */
+  memoryLimitBytes?: number;
 }
 
 /** A load balancer's probe waits a few seconds: a dependency slower than this is reported down or degraded. */
@@ -276,6 +279,12 @@ export async function createService(
   }
   const models = overrides.models ?? (await modelSet(config, log));
   const store = await openStore(config, models.embedder, false, config.vectorStore, log);
+  if (store instanceof EmbeddedStore) {
+    // Loading the search indexes takes seconds at a million chunks: begun now, not by the first question.
+    store.startWarming();
+    // The embedded index lives in this process's memory: say so at start if it has outgrown it.
+    warnIfIndexOutgrowsMemory(await store.size(), log, overrides.memoryLimitBytes);
+  }
   const uploadsDir = path.join(config.dataDir, 'uploads');
   await migrateOwnerlessUploads(uploadsDir, store, log);
   const embeddingsHealth = new HealthTracker();

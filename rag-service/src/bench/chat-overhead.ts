@@ -1,12 +1,8 @@
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
-import { EmbeddedStore } from '../store/embedded.js';
-import { indexedContent } from '../store/lance-rows.js';
-import type { DocumentWrite, StoredChunk } from '../store/vector-store.js';
-import { syntheticCorpus, type SyntheticChunk } from './corpus.js';
+import { buildBenchIndex } from './bench-index.js';
 import { firstTokenLatency, type FirstTokenFigures } from './first-token.js';
 import { runLoad } from './load.js';
 import { freePort, startServerProcess, type ServerProcess } from './processes.js';
@@ -41,74 +37,6 @@ export interface ChatOverheadResult {
 }
 
 export const API_KEY = 'bench-key';
-const EMBEDDINGS = 'openai:text-embedding-3-small';
-
-function toWrite(group: SyntheticChunk[], vector: (text: string) => number[]): DocumentWrite {
-  const first = group[0]!;
-  const chunks: StoredChunk[] = group.map((c) => {
-    const chunk: StoredChunk = {
-      id: `${c.docId}#${c.ordinal}`,
-      docId: c.docId,
-      ordinal: c.ordinal,
-      // Confluence content: no source configured here syncs it, so the service's start-up sync leaves it be.
-      source: 'confluence',
-      spaceKey: 'BENCH',
-      title: c.title,
-      headingPath: [c.title, c.heading],
-      url: `${c.docId}.md`,
-      text: c.text,
-    };
-    return { ...chunk, vector: vector(indexedContent(chunk)) };
-  });
-  return {
-    record: {
-      id: first.docId,
-      source: 'confluence',
-      spaceKey: 'BENCH',
-      title: first.title,
-      url: `${first.docId}.md`,
-      hash: 'bench',
-      chunks: chunks.length,
-      indexedAt: new Date().toISOString(),
-    },
-    chunks,
-  };
-}
-
-/**
- * Builds the same corpus for both systems: an embedded index for the service (vectors from the embedding
- * server's own function, so queries embedded over HTTP match), and a JSON-lines file the reference loads.
- */
-export async function buildCorpus(
-  dir: string,
-  model: OpenAITestServer,
-  chunks: number,
-): Promise<{ questions: string[] }> {
-  const corpus = syntheticCorpus(chunks);
-  const store = await EmbeddedStore.open({
-    dir: path.join(dir, 'data', 'index'),
-    identity: { embeddings: EMBEDDINGS, dimensions: model.embedder.dimensions },
-  });
-  const reference = createWriteStream(path.join(dir, 'reference.jsonl'));
-  const byDoc = new Map<string, SyntheticChunk[]>();
-  for (const c of corpus.chunks) byDoc.set(c.docId, [...(byDoc.get(c.docId) ?? []), c]);
-  let batch: DocumentWrite[] = [];
-  for (const group of byDoc.values()) {
-    const write = toWrite(group, (text) => model.embedder.vector(text));
-    batch.push(write);
-    for (const c of write.chunks)
-      reference.write(`${JSON.stringify({ text: c.text, title: c.title, vector: c.vector })}\n`);
-    if (batch.length >= 1000) {
-      await store.replaceDocuments(batch);
-      batch = [];
-    }
-  }
-  await store.replaceDocuments(batch);
-  await store.optimize();
-  await store.close();
-  await new Promise((resolve) => reference.end(resolve));
-  return { questions: corpus.questions };
-}
 
 /**
  * The service's own cost per chat: the model and embedding servers answer at once, so what is measured is
@@ -122,7 +50,12 @@ export async function chatOverhead(options: ChatOverheadOptions): Promise<ChatOv
   const servers: ServerProcess[] = [];
   try {
     options.onProgress?.(`building an index of ${options.chunks} chunks`);
-    const { questions } = await buildCorpus(dir, model, options.chunks);
+    const { questions } = await buildBenchIndex({
+      dir: path.join(dir, 'data', 'index'),
+      chunks: options.chunks,
+      embedder: model.embedder,
+      referenceFile: path.join(dir, 'reference.jsonl'),
+    });
     const env = { OPENAI_API_KEY: model.apiKey, OPENAI_BASE_URL: model.baseUrl };
     const runs: ChatOverheadRun[] = [];
     const peakRssMb = { 'rag-service': 0, reference: 0 };

@@ -43,8 +43,16 @@ export interface SyntheticCorpus {
   questions: string[];
 }
 
+/** A corpus generated as it is read, so an index of a million chunks never has to be held in memory. */
+export interface SyntheticCorpusStream {
+  /** Each document's chunks (5 per document), in order. */
+  documents(): Generator<SyntheticChunk[]>;
+  /** 500 questions naming a document's topic words: call once every document was read. */
+  questions(): string[];
+}
+
 /** `chunkCount` chunks of about 120 words (5 per document), and 500 questions naming a document's topic words. */
-export function syntheticCorpus(chunkCount: number, seed = 7): SyntheticCorpus {
+export function syntheticCorpusStream(chunkCount: number, seed = 7): SyntheticCorpusStream {
   const rnd = seededRandom(seed);
   const words = vocabulary(20_000, rnd);
   // Zipf: word i is drawn with weight 1/(i+1); sampled by inverting the cumulative weights.
@@ -62,26 +70,43 @@ export function syntheticCorpus(chunkCount: number, seed = 7): SyntheticCorpus {
     }
     return words[lo]!;
   };
-  const chunks: SyntheticChunk[] = [];
   const topics: string[][] = [];
-  for (let d = 0; chunks.length < chunkCount; d++) {
-    // Each document has its own topic words, drawn from the rarer part of the vocabulary.
-    const topic = Array.from({ length: 4 }, () => words[500 + Math.floor(rnd() * (words.length - 500))]!);
-    topics.push(topic);
-    for (let o = 0; o < 5 && chunks.length < chunkCount; o++) {
-      const body = Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? topic[i % 4]! : zipf()));
-      chunks.push({
-        docId: `bench:doc-${d}`,
-        ordinal: o,
-        title: `${topic[0]} ${topic[1]} guide`,
-        heading: `${topic[2]} section ${o}`,
-        text: `${body.join(' ')}.`,
+  // Each document has its own topic words, drawn from the rarer part of the vocabulary.
+  const newTopic = () =>
+    Array.from({ length: 4 }, () => words[500 + Math.floor(rnd() * (words.length - 500))]!);
+  return {
+    *documents() {
+      let made = 0;
+      for (let d = 0; made < chunkCount; d++) {
+        const topic = newTopic();
+        topics.push(topic);
+        const chunks: SyntheticChunk[] = [];
+        for (let o = 0; o < 5 && made < chunkCount; o++, made++) {
+          const body = Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? topic[i % 4]! : zipf()));
+          chunks.push({
+            docId: `bench:doc-${d}`,
+            ordinal: o,
+            title: `${topic[0]} ${topic[1]} guide`,
+            heading: `${topic[2]} section ${o}`,
+            text: `${body.join(' ')}.`,
+          });
+        }
+        yield chunks;
+      }
+    },
+    questions() {
+      return Array.from({ length: 500 }, () => {
+        // An empty index (the service's floor) is asked about topics nothing covers.
+        const topic = topics.length ? topics[Math.floor(rnd() * topics.length)]! : newTopic();
+        return `How do I use ${topic[0]} with ${topic[2]} and ${topic[3]}?`;
       });
-    }
-  }
-  const questions = Array.from({ length: 500 }, () => {
-    const topic = topics[Math.floor(rnd() * topics.length)]!;
-    return `How do I use ${topic[0]} with ${topic[2]} and ${topic[3]}?`;
-  });
-  return { chunks, questions };
+    },
+  };
+}
+
+/** The whole corpus at once, for indexes small enough to hold. */
+export function syntheticCorpus(chunkCount: number, seed = 7): SyntheticCorpus {
+  const stream = syntheticCorpusStream(chunkCount, seed);
+  const chunks = [...stream.documents()].flat();
+  return { chunks, questions: stream.questions() };
 }

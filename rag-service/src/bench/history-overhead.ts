@@ -3,7 +3,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
-import { API_KEY, buildCorpus } from './chat-overhead.js';
+import { buildBenchIndex } from './bench-index.js';
+import { API_KEY } from './chat-overhead.js';
 import { runLoad } from './load.js';
 import { freePort, startServerProcess } from './processes.js';
 import type { LoadFigures } from './stats.js';
@@ -90,7 +91,11 @@ export async function historyOverhead(options: {
   const model = await new OpenAITestServer().start();
   try {
     options.onProgress?.(`history: building an index of ${options.chunks} chunks`);
-    const { questions } = await buildCorpus(dir, model, options.chunks);
+    const { questions } = await buildBenchIndex({
+      dir: path.join(dir, 'data', 'index'),
+      chunks: options.chunks,
+      embedder: model.embedder,
+    });
     const variants: [HistoryVariant, Record<string, string>][] = [
       ['history off', { HISTORY: 'off' }],
       ['history on, embedded', { HISTORY: 'on' }],

@@ -14,6 +14,8 @@ import {
   type ObjectIngestionResult,
   type SourceSyncFigures,
 } from '../bench/object-ingestion.js';
+import { scaleCurves, type ScaleMode, type ScaleResult, type SystemFigures } from '../bench/scale.js';
+import { scaleCharts } from '../bench/scale-charts.js';
 import { summaryTable } from './progress-bar.js';
 
 export const BENCH_HELP = `Usage: pnpm kb bench [options]
@@ -39,17 +41,28 @@ Performance suites, each printing a table and writing JSON (and SVG charts for c
   idle        the production bundle's memory at idle (only when named; \`pnpm build\` first): the
               sample documents indexed, one question answered, 10 s of nothing; Node's defaults against
               the Dockerfile's flags, three runs each: RSS (anonymous and file-backed), peak, database
+  scale       curves as the index grows (only when named; \`pnpm build\` first): for each size and mode
+              (lexical; hybrid with --dimensions vectors), the index build time and size on disk, then
+              the production bundle over it: cold start to ready and the first answer, c1 p50/p99, c16
+              requests/s, idle and peak RSS; beside the reference where its vectors fit in 1 GB; size 0
+              is the service's floor (an empty index). Writes bench-scale.json after every point, and
+              SVG charts
   insights    what grouping the admin insights' content gaps costs a request (only when named):
               10,000 unanswered questions among 50,000, grouped five times; then 5,000 questions of
               4,000 characters among 50,000, and 3,000 runs of ". " (hostile input), three times each
 
 Options:
-  --suites <a,b>        chat, ingestion, objects, hostile, history, idle, insights (default: chat,ingestion,hostile)
+  --suites <a,b>        chat, ingestion, objects, hostile, history, idle, insights, scale
+                        (default: chat,ingestion,hostile)
+  --sizes <a,b>         index sizes for scale (default 0,10000,50000,100000,500000,1000000)
+  --modes <a,b>         retrieval modes for scale: lexical, hybrid (default both)
+  --dimensions <n>      vector size for scale's hybrid indexes (default 768)
   --chunks <n>          index size for chat (default 50000) and history (default 5000)
   --database-url <url>  the PostgreSQL server the history suite also measures (a database it may write to)
   --pages <n>           Confluence pages for ingestion (default 5000)
   --objects <n>         documents for the objects suite, in the bucket and in the folder (default 2000)
-  --requests <n>        requests per concurrency level, at least 20 per client (default 2000)
+  --requests <n>        requests per concurrency level, at least 20 per client (default 2000;
+                        scale: 300 at concurrency 1, 800 at 16)
   --concurrency <a,b>   concurrency levels (default 1,16,64)
   --run-bytes <n>       size of the hostile suite's one-run document (default 10000000)
   --out <folder>        where JSON and charts go (default bench-results)
@@ -64,10 +77,11 @@ export interface BenchRun {
   hostile?: HostileInputResult;
   history?: HistoryOverheadResult;
   idle?: IdleMemoryResult;
+  scale?: ScaleResult;
   insights?: InsightsGroupingResult;
 }
 
-const SUITES = ['chat', 'ingestion', 'objects', 'hostile', 'history', 'idle', 'insights'];
+const SUITES = ['chat', 'ingestion', 'objects', 'hostile', 'history', 'idle', 'insights', 'scale'];
 /** Run unless named: the default stays the three suites it always was. */
 const DEFAULT_SUITES = ['chat', 'ingestion', 'hostile'];
 
@@ -93,6 +107,9 @@ export async function runBench(
       requests: { type: 'string' },
       concurrency: { type: 'string', default: '1,16,64' },
       'run-bytes': { type: 'string' },
+      sizes: { type: 'string', default: '0,10000,50000,100000,500000,1000000' },
+      modes: { type: 'string', default: 'lexical,hybrid' },
+      dimensions: { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -141,6 +158,27 @@ export async function runBench(
     });
   }
   if (suites.includes('idle')) run.idle = await idleMemory({ onProgress });
+  if (suites.includes('scale')) {
+    const sizes = values.sizes.split(',').map((n) => Number(n.trim()));
+    if (sizes.some((n) => !Number.isInteger(n) || n < 0))
+      throw new Error('--sizes must be whole numbers of chunks, 0 or more');
+    const modes = values.modes.split(',').map((m) => m.trim());
+    if (modes.some((m) => m !== 'lexical' && m !== 'hybrid'))
+      throw new Error('--modes takes lexical and hybrid');
+    const writeScale = async (result: ScaleResult) => {
+      await writeFile(path.join(values.out, 'bench-scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+      for (const [name, svg] of Object.entries(scaleCharts(result)))
+        await writeFile(path.join(values.out, name), svg);
+    };
+    run.scale = await scaleCurves({
+      sizes: [...sizes].sort((a, b) => a - b),
+      modes: modes as ScaleMode[],
+      dimensions: positive(values.dimensions, 'dimensions', 768),
+      requests: { c1: values.requests ? requests : 300, c16: values.requests ? requests : 800 },
+      onPoint: writeScale,
+      onProgress,
+    });
+  }
   if (suites.includes('insights')) {
     onProgress?.('insights: grouping 10,000 content-gap questions, then long questions and punctuation runs');
     run.insights = await insightsGrouping();
@@ -206,6 +244,7 @@ export function benchTables(run: BenchRun): string {
   if (run.hostile) out.push(hostileTable(run.hostile));
   if (run.history) out.push(historyTable(run.history));
   if (run.idle) out.push(idleTable(run.idle));
+  if (run.scale) out.push(scaleTable(run.scale));
   if (run.insights) {
     const i = run.insights;
     out.push(
@@ -237,6 +276,22 @@ function hostileTable(h: HostileInputResult): string {
     `${size} uploaded: response · slowest /healthz`,
     `${h.longRunUpload.status} in ${h.longRunUpload.ms} ms · ${h.longRunUpload.healthzWorstMs} ms`,
   ]);
+  return summaryTable(rows);
+}
+
+function scaleTable(scale: ScaleResult): string {
+  const rows: [string, string | number][] = [
+    [
+      `scale (hybrid: ${scale.dimensions} dimensions)`,
+      'build s · disk MB · ready + first answer ms · c1 p50/p99 ms · c16 req/s · idle/peak MB',
+    ],
+  ];
+  for (const p of scale.points) {
+    const of = (f: SystemFigures) =>
+      `${f.coldStartMs} + ${f.firstAnswerMs} · ${f.c1.p50}/${f.c1.p99} · ${f.c16.requestsPerSecond} · ${f.idleRssMb}/${f.peakRssMb}`;
+    rows.push([`${p.mode} ${p.chunks}`, `${p.buildSeconds} · ${p.diskMb} · ${of(p.service)}`]);
+    if (!('skipped' in p.reference)) rows.push([`  reference ${p.chunks}`, of(p.reference)]);
+  }
   return summaryTable(rows);
 }
 

@@ -15,6 +15,7 @@ import {
   toChunkRow,
   toDocumentRow,
 } from './lance-rows.js';
+import { SIZING } from './memory-fit.js';
 import { SerialQueue } from './serial.js';
 import { WriteLock } from './write-lock.js';
 import { summarize } from './stats.js';
@@ -59,8 +60,17 @@ async function inIdLists(ids: readonly string[], action: (list: string) => Promi
 const ROWS_PER_UPSERT = 1000;
 /** From this many chunks on, dense search goes through an approximate (IVF) index. */
 const VECTOR_INDEX_MIN_ROWS = 10_000;
-/** The vector index this version builds: IVF partitions of full-precision vectors. */
+/** The vector index this version builds while its vectors are small: IVF partitions of full-precision vectors. */
 const VECTOR_INDEX_TYPE = 'IvfFlat';
+/**
+ * Past this many bytes of full-precision vectors the index holds product-quantised codes instead (IVF-PQ,
+ * dims/16 bytes a vector) and re-scores the best with the full vectors read from disk: loaded into
+ * memory, full vectors alone would be 3 GB at a million 768-dimension chunks (the scale curves).
+ */
+const FLAT_INDEX_BYTES_MAX = SIZING.flatIndexBytesMax;
+const QUANTISED_INDEX_TYPE = 'IvfPq';
+/** Candidates re-scored with full vectors per result wanted, under the quantised index (measured: see benchmarks). */
+const QUANTISED_REFINE_FACTOR = 4;
 /** IVF partitions searched per query: recall@10 1.000 against the exact scan at 50,000 chunks (10 gave 0.978). */
 const VECTOR_PROBES = 20;
 /** Chunks kept in memory for search results: about 1.5 KB each, so some 75 MB when full. */
@@ -90,6 +100,8 @@ export interface EmbeddedStoreOptions {
   readOnly?: boolean;
   /** Told what the repair on opening removed. */
   log?: StoreLog;
+  /** Bytes of full-precision vectors above which the vector index is quantised (tests make it small). */
+  flatIndexBytesMax?: number;
 }
 
 /**
@@ -113,6 +125,7 @@ export class EmbeddedStore implements VectorStore {
     private readonly documents: lancedb.Table,
     private readonly dimensions: number,
     private readonly lock: WriteLock | undefined,
+    private readonly flatIndexBytesMax: number,
   ) {}
 
   /** The identity recorded in an index folder, if there is an index there. */
@@ -178,7 +191,15 @@ export class EmbeddedStore implements VectorStore {
         createdAt: new Date().toISOString(),
       });
     }
-    const store = new EmbeddedStore(dir, db, chunks, documents, identity.dimensions, lock);
+    const store = new EmbeddedStore(
+      dir,
+      db,
+      chunks,
+      documents,
+      identity.dimensions,
+      lock,
+      options.flatIndexBytesMax ?? FLAT_INDEX_BYTES_MAX,
+    );
     const indices = await chunks.listIndices();
     store.ftsReady = indices.some((i) => i.columns.includes('content'));
     store.vectorIndexType = indices.find((i) => i.columns.includes('vector'))?.indexType;
@@ -315,9 +336,11 @@ export class EmbeddedStore implements VectorStore {
       .nprobes(VECTOR_PROBES)
       .select(['_distance'])
       .withRowId();
+    // Quantised codes rank approximately: the best of them are re-scored with their full vectors.
+    if (this.vectorIndexType === QUANTISED_INDEX_TYPE) q = q.refineFactor(QUANTISED_REFINE_FACTOR);
     // An HNSW index over quantised vectors (built by earlier versions, until the next optimize replaces
     // it): look at more of the graph, and re-score the best with the full vectors.
-    if (this.vectorIndexType && this.vectorIndexType !== VECTOR_INDEX_TYPE)
+    else if (this.vectorIndexType && this.vectorIndexType !== VECTOR_INDEX_TYPE)
       q = q.ef(Math.max(limit * 4, 100)).refineFactor(4);
     if (where) q = q.where(where);
     const { rowIds, values } = await rankColumns(q.limit(limit), '_distance');
@@ -368,6 +391,19 @@ export class EmbeddedStore implements VectorStore {
     } catch {
       // Queries load what they need, as they would have without this.
     }
+  }
+
+  /**
+   * Starts loading the search indexes now rather than at the first search: a service does it as it starts,
+   * so a new replica has loaded them (seconds at a million chunks) by the time it is sent questions.
+   */
+  startWarming(): void {
+    void (this.warming ??= this.warm());
+  }
+
+  /** What the index holds, for sizing: its chunks, and their vectors' size (0: lexical). */
+  async size(): Promise<{ chunks: number; dimensions: number }> {
+    return { chunks: await this.chunks.countRows(), dimensions: this.dimensions };
   }
 
   /** How many chunks the cache holds now. */
@@ -437,14 +473,24 @@ export class EmbeddedStore implements VectorStore {
    * over quantised vectors, used before, needed its top results re-read at full precision: 4.8 ms, and
    * 6 ms of CPU against 3.8.) Small indexes stay exact; an index of another type is rebuilt.
    */
+  /**
+   * The vector index the index's size calls for, built (or rebuilt in the other kind) when it has none or
+   * the other: full vectors while they are small, quantised codes once they would not fit in memory.
+   */
   private async ensureVectorIndex(): Promise<void> {
-    if (this.dimensions === 0 || this.vectorIndexType === VECTOR_INDEX_TYPE) return;
-    if ((await this.chunks.countRows()) < VECTOR_INDEX_MIN_ROWS) return;
+    if (this.dimensions === 0) return;
+    const rows = await this.chunks.countRows();
+    if (rows < VECTOR_INDEX_MIN_ROWS) return;
+    const quantise = rows * this.dimensions * 4 > this.flatIndexBytesMax;
+    const wanted = quantise ? QUANTISED_INDEX_TYPE : VECTOR_INDEX_TYPE;
+    if (this.vectorIndexType === wanted) return;
     await this.chunks.createIndex('vector', {
-      config: lancedb.Index.ivfFlat({ distanceType: 'cosine' }),
+      config: quantise
+        ? lancedb.Index.ivfPq({ distanceType: 'cosine' })
+        : lancedb.Index.ivfFlat({ distanceType: 'cosine' }),
       replace: true,
     });
-    this.vectorIndexType = VECTOR_INDEX_TYPE;
+    this.vectorIndexType = wanted;
   }
 
   /** The full-text index is built once there is text to index; later rows are searched until optimize folds them in. */

@@ -64,7 +64,7 @@ export function tokensOf(text: string): string[] {
  */
 export abstract class ModelServer extends LocalServer {
   readonly requests: RecordedRequest[] = [];
-  readonly embedder = new HashingEmbedder(64, 2048, 'server');
+  readonly embedder: HashingEmbedder;
   reply: (prompt: Prompt) => string = defaultReply;
   tokenDelayMs = 0;
   private readonly faults = new FaultQueue<Fault>();
@@ -73,8 +73,13 @@ export abstract class ModelServer extends LocalServer {
   private readonly arrivals: { pattern: RegExp; resolve: (r: RecordedRequest) => void }[] = [];
   private readonly holds = new Set<() => void>();
 
-  constructor(readonly apiKey = 'test-key') {
+  /** `dimensions`: the size of the vectors its embeddings endpoint returns (the bench uses 768 for scale). */
+  constructor(
+    readonly apiKey = 'test-key',
+    dimensions = 64,
+  ) {
     super();
+    this.embedder = new HashingEmbedder(dimensions, 2048, 'server');
   }
 
   /** The base URL a client is configured with. */

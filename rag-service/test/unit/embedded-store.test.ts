@@ -256,6 +256,36 @@ describe('dense search at scale', () => {
     }
   }, 120_000);
 
+  it('quantises the vector index once full vectors would outgrow memory, and re-scores to keep recall', async () => {
+    const { embedder, text, writes, recallAt10 } = await tenThousandChunks();
+    const tmp = await tempDir();
+    // 10,000 vectors of 32 floats are 1.28 MB: one byte under it, the store quantises.
+    const open = (flatIndexBytesMax: number) =>
+      EmbeddedStore.open({
+        dir: tmp.dir,
+        identity: { embeddings: embedder.id, dimensions: 32 },
+        flatIndexBytesMax,
+      });
+    let store = await open(10_000 * 32 * 4);
+    try {
+      await store.replaceDocuments(writes);
+      await store.optimize();
+      expect(await indexTypes(tmp.dir)).toMatchObject({ vector: 'IvfFlat' });
+      await store.close();
+      store = await open(10_000 * 32 * 4 - 1);
+      await store.optimize();
+      expect(await indexTypes(tmp.dir)).toMatchObject({ vector: 'IvfPq' });
+      const hits = await store.search({ text: '', vector: embedder.vector(text(4242)), limit: 5 });
+      expect(hits[0]!.chunk.id).toBe('d424#2');
+      // The similarity reported is the full vectors' (re-scored), not the codes' estimate.
+      expect(hits[0]!.similarity).toBeCloseTo(1, 5);
+      expect(await recallAt10(store)).toBeGreaterThanOrEqual(0.95);
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  }, 120_000);
+
   it('replaces the HNSW index of earlier versions at the next optimize, and searches it well until then', async () => {
     const { embedder, writes, recallAt10 } = await tenThousandChunks();
     const lancedb = await import('@lancedb/lancedb');
