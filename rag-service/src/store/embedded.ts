@@ -15,7 +15,7 @@ import {
   toChunkRow,
   toDocumentRow,
 } from './lance-rows.js';
-import { SIZING } from './memory-fit.js';
+import { quantisesVectors, SIZING } from './memory-fit.js';
 import { SerialQueue } from './serial.js';
 import { WriteLock } from './write-lock.js';
 import { summarize } from './stats.js';
@@ -63,11 +63,11 @@ const VECTOR_INDEX_MIN_ROWS = 10_000;
 /** The vector index this version builds while its vectors are small: IVF partitions of full-precision vectors. */
 const VECTOR_INDEX_TYPE = 'IvfFlat';
 /**
- * Past this many bytes of full-precision vectors the index holds product-quantised codes instead (IVF-PQ,
- * dims/16 bytes a vector) and re-scores the best with the full vectors read from disk: loaded into
- * memory, full vectors alone would be 3 GB at a million 768-dimension chunks (the scale curves).
+ * Past SIZING.flatIndexBytesMax of full-precision vectors (`quantisesVectors`) the index holds
+ * product-quantised codes instead (IVF-PQ, dims/16 bytes a vector) and re-scores the best with the full
+ * vectors read from disk: loaded into memory, full vectors alone would be 3 GB at a million
+ * 768-dimension chunks (the scale curves).
  */
-const FLAT_INDEX_BYTES_MAX = SIZING.flatIndexBytesMax;
 const QUANTISED_INDEX_TYPE = 'IvfPq';
 /**
  * Candidates re-scored with full vectors per result wanted, under the quantised index: recall ≥ 0.95 of the
@@ -201,7 +201,7 @@ export class EmbeddedStore implements VectorStore {
       documents,
       identity.dimensions,
       lock,
-      options.flatIndexBytesMax ?? FLAT_INDEX_BYTES_MAX,
+      options.flatIndexBytesMax ?? SIZING.flatIndexBytesMax,
     );
     const indices = await chunks.listIndices();
     store.ftsReady = indices.some((i) => i.columns.includes('content'));
@@ -475,14 +475,14 @@ export class EmbeddedStore implements VectorStore {
    * nearest the query: 3.4 ms there, with the exact scan's top 10, and nothing to re-score. (An HNSW graph
    * over quantised vectors, used before, needed its top results re-read at full precision: 4.8 ms, and
    * 6 ms of CPU against 3.8.) Small indexes stay exact; an index of another type is rebuilt. Once the full
-   * vectors would pass FLAT_INDEX_BYTES_MAX in memory, the index holds quantised codes instead (rebuilt as
+   * vectors would pass SIZING.flatIndexBytesMax in memory, the index holds quantised codes instead (rebuilt as
    * such at the next optimize), and searches re-score with the full vectors.
    */
   private async ensureVectorIndex(): Promise<void> {
     if (this.dimensions === 0) return;
     const rows = await this.chunks.countRows();
     if (rows < VECTOR_INDEX_MIN_ROWS) return;
-    const quantise = rows * this.dimensions * 4 > this.flatIndexBytesMax;
+    const quantise = quantisesVectors(rows, this.dimensions, this.flatIndexBytesMax);
     const wanted = quantise ? QUANTISED_INDEX_TYPE : VECTOR_INDEX_TYPE;
     if (this.vectorIndexType === wanted) return;
     await this.chunks.createIndex('vector', {

@@ -19,11 +19,20 @@ export const SIZING = {
   flatIndexBytesMax: 256 * 1024 ** 2,
 };
 
+/** Whether the embedded store keeps `chunks` vectors of `dimensions` as quantised codes: the one rule, for it and for sizing. */
+export function quantisesVectors(
+  chunks: number,
+  dimensions: number,
+  flatIndexBytesMax = SIZING.flatIndexBytesMax,
+): boolean {
+  return chunks * dimensions * 4 > flatIndexBytesMax;
+}
+
 /** The peak resident memory, in MB, the service needs over `chunks` chunks with `dimensions`-sized vectors (0: lexical). */
 export function embeddedPeakMb(chunks: number, dimensions: number): number {
   let bytes = chunks * SIZING.bytesPerChunk;
   if (dimensions > 0) {
-    const quantised = chunks * dimensions * 4 > SIZING.flatIndexBytesMax;
+    const quantised = quantisesVectors(chunks, dimensions);
     bytes +=
       chunks *
       (quantised ? SIZING.quantisedBytesPerChunk(dimensions) : dimensions * SIZING.flatBytesPerDimension);
