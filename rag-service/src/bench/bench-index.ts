@@ -6,6 +6,17 @@ import { indexedContent } from '../store/lance-rows.js';
 import type { DocumentWrite, StoredChunk } from '../store/vector-store.js';
 import { syntheticCorpusStream, type SyntheticChunk } from './corpus.js';
 
+/** The Confluence space every bench chunk is a page of. */
+export const BENCH_SPACE = 'BENCH';
+/** The API key bench services accept. */
+export const API_KEY = 'bench-key';
+/**
+ * How a bench service is given its key. A key sees no Confluence content unless the operator names what it
+ * may (API_KEY_CONFLUENCE_ACCESS): this one sees the bench space, as a Forge user sees the spaces they may
+ * open, so each search carries the space filter theirs does.
+ */
+export const BENCH_KEY_ENV = { API_KEYS: API_KEY, API_KEY_CONFLUENCE_ACCESS: BENCH_SPACE };
+
 /** The embeddings identity the service records when it runs on the OpenAI test server. */
 export const BENCH_EMBEDDINGS = 'openai:text-embedding-3-small';
 
@@ -27,7 +38,8 @@ export interface BenchIndex {
   diskMb: number;
 }
 
-function toWrite(group: SyntheticChunk[], vector?: (text: string) => number[]): DocumentWrite {
+/** One synthetic document as the store's write: a Confluence page of the bench space, with vectors if given. */
+export function benchDocument(group: SyntheticChunk[], vector?: (text: string) => number[]): DocumentWrite {
   const first = group[0]!;
   const chunks: StoredChunk[] = group.map((c) => {
     const chunk: StoredChunk = {
@@ -36,7 +48,7 @@ function toWrite(group: SyntheticChunk[], vector?: (text: string) => number[]): 
       ordinal: c.ordinal,
       // Confluence content: no source configured here syncs it, so the service's start-up sync leaves it be.
       source: 'confluence',
-      spaceKey: 'BENCH',
+      spaceKey: BENCH_SPACE,
       title: c.title,
       headingPath: [c.title, c.heading],
       url: `${c.docId}.md`,
@@ -48,7 +60,7 @@ function toWrite(group: SyntheticChunk[], vector?: (text: string) => number[]): 
     record: {
       id: first.docId,
       source: 'confluence',
-      spaceKey: 'BENCH',
+      spaceKey: BENCH_SPACE,
       title: first.title,
       url: `${first.docId}.md`,
       hash: 'bench',
@@ -78,7 +90,7 @@ export async function buildBenchIndex(options: BenchIndexOptions): Promise<Bench
   let written = 0;
   try {
     for (const group of corpus.documents()) {
-      const write = toWrite(group, vector);
+      const write = benchDocument(group, vector);
       batch.push(write);
       for (const c of write.chunks) {
         const line = `${JSON.stringify({ text: c.text, title: c.title, vector: c.vector })}\n`;
@@ -105,6 +117,25 @@ export async function buildBenchIndex(options: BenchIndexOptions): Promise<Bench
     buildSeconds: Math.round((performance.now() - started) / 100) / 10,
     diskMb: Math.round((await folderBytes(options.dir)) / 1024 ** 2),
   };
+}
+
+/**
+ * Asks one question and fails unless the answer cites the index. A service that finds nothing still answers
+ * 200 (saying it cannot answer), and a suite would then measure a refusal: the suites did, from the day keys
+ * stopped seeing Confluence content by default until this check.
+ */
+export async function askCited(chatUrl: string, body: unknown): Promise<void> {
+  const res = await fetch(chatUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  const sources = res.ok ? (JSON.parse(text) as { sources?: unknown[] }).sources : undefined;
+  if (!sources?.length)
+    throw new Error(
+      `${chatUrl} answered without citing the bench index (${res.status}): ${text.slice(0, 300)}`,
+    );
 }
 
 /**

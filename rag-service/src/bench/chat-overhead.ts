@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
-import { buildBenchIndex } from './bench-index.js';
+import { API_KEY, askCited, BENCH_KEY_ENV, buildBenchIndex } from './bench-index.js';
 import { firstTokenLatency, type FirstTokenFigures } from './first-token.js';
 import { runLoad } from './load.js';
 import { freePort, startServerProcess, type ServerProcess } from './processes.js';
@@ -36,8 +36,6 @@ export interface ChatOverheadResult {
   firstToken: FirstTokenFigures;
 }
 
-export const API_KEY = 'bench-key';
-
 /**
  * The service's own cost per chat: the model and embedding servers answer at once, so what is measured is
  * HTTP, auth, validation, query embedding round trip, hybrid search over the index, re-ranking, prompt and
@@ -69,7 +67,7 @@ export async function chatOverhead(options: ChatOverheadOptions): Promise<ChatOv
           ...env,
           DATA_DIR: path.join(dir, 'data'),
           DOCS_DIR: path.join(dir, 'no-docs'),
-          API_KEYS: API_KEY,
+          ...BENCH_KEY_ENV,
           // The load is one caller asking thousands of questions: what is measured is the service, not its limit.
           RATE_LIMIT_CHAT_PER_MINUTE: '0',
         },
@@ -95,6 +93,7 @@ export async function chatOverhead(options: ChatOverheadOptions): Promise<ChatOv
         concurrency: 1,
         requests: questions.length,
       });
+      await askCited(`${server.url}/api/v1/chat`, ask(0));
       for (const concurrency of options.concurrencies) {
         options.onProgress?.(`${s.system}: concurrency ${concurrency}`);
         const load = await runLoad({

@@ -3,8 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
-import { buildBenchIndex } from './bench-index.js';
-import { API_KEY } from './chat-overhead.js';
+import { API_KEY, askCited, BENCH_KEY_ENV, buildBenchIndex } from './bench-index.js';
 import { runLoad } from './load.js';
 import { freePort, startServerProcess } from './processes.js';
 import type { LoadFigures } from './stats.js';
@@ -115,7 +114,7 @@ export async function historyOverhead(options: {
           OPENAI_BASE_URL: model.baseUrl,
           DATA_DIR: dataDir,
           DOCS_DIR: path.join(dir, 'no-docs'),
-          API_KEYS: API_KEY,
+          ...BENCH_KEY_ENV,
           RATE_LIMIT_CHAT_PER_MINUTE: '0',
           ...env,
         },
@@ -140,6 +139,7 @@ export async function historyOverhead(options: {
             requests: Math.max(options.requests, concurrency * 20),
             warmup: 20,
           });
+        await askCited(`${server.url}/api/v1/chat`, { message: questions[0] });
         const c1 = await load(1);
         const c16 = await load(16);
         // A variant that kept nothing (its database never started) would measure the wrong thing.

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
 import { SERVICE_ROOT } from '../config.js';
-import { buildBenchIndex } from './bench-index.js';
-import { API_KEY } from './chat-overhead.js';
+import { API_KEY, askCited, BENCH_KEY_ENV, buildBenchIndex } from './bench-index.js';
 import { runLoad } from './load.js';
 import { freePort, startServerProcess } from './processes.js';
 import type { LoadFigures } from './stats.js';
@@ -159,7 +158,7 @@ async function measureService(
       OPENAI_API_KEY: model.apiKey,
       OPENAI_BASE_URL: model.baseUrl,
       EMBEDDINGS_PROVIDER: mode === 'hybrid' ? 'openai' : 'none',
-      API_KEYS: API_KEY,
+      ...BENCH_KEY_ENV,
       // What grows with the index is measured: conversations are kept apart (the history suite's subject).
       HISTORY: 'off',
       RATE_LIMIT_CHAT_PER_MINUTE: '0',
@@ -209,11 +208,7 @@ async function measureChats(
   requests: ScaleOptions['requests'],
 ): Promise<SystemFigures> {
   const headers = { 'x-api-key': API_KEY };
-  const [, firstAnswerMs] = await timed(() =>
-    runLoad({ url: chatUrl, headers, body: ask, concurrency: 1, requests: 1 }).then((figures) => {
-      if (figures.errors) throw new Error(`the first question to ${chatUrl} failed`);
-    }),
-  );
+  const [, firstAnswerMs] = await timed(() => askCited(chatUrl, ask(0)));
   await sleep(3000);
   const idleRssMb = mb(statusKb(child.pid!, 'VmRSS'));
   const load = (concurrency: number, n: number) =>

@@ -79,6 +79,20 @@ const VECTOR_PROBES = 20;
 /** Chunks kept in memory for search results: about 1.5 KB each, so some 75 MB when full. */
 const CHUNK_CACHE_ROWS = 50_000;
 
+/**
+ * Scalar indexes on the columns searches filter by and writes find documents by. Without them a filter is a
+ * scan of its column over every chunk before the search starts, and every Forge user's question carries one
+ * (the spaces they may see): at a million chunks a full-text search took 58.6 ms with a space filter and
+ * 2.9 ms with these bitmaps, and a document's chunks by docId 48 ms against 4.8 ms with the B-tree
+ * (the scale suite's lexical index). Bitmaps suit the few sources and the spaces; docId has a value per
+ * document. Rows written after an index was built are scanned until the next optimize folds them in.
+ */
+const SCALAR_INDEXES: readonly { column: string; index: () => lancedb.Index }[] = [
+  { column: 'source', index: () => lancedb.Index.bitmap() },
+  { column: 'spaceKey', index: () => lancedb.Index.bitmap() },
+  { column: 'docId', index: () => lancedb.Index.btree() },
+];
+
 /** LanceDB's own English analyzer for the full-text index: stemming and stop words, as BM25 expects. */
 const FTS_OPTIONS = {
   stem: true,
@@ -115,6 +129,8 @@ export class EmbeddedStore implements VectorStore {
   readonly kind = 'embedded' as const;
   private readonly writes = new SerialQueue();
   private ftsReady = false;
+  /** The columns that have a scalar index (SCALAR_INDEXES). */
+  private readonly scalarIndexed = new Set<string>();
   /** LanceDB's type of the vector index (`IvfFlat`; `IvfHnswSq` from earlier versions), if there is one. */
   private vectorIndexType: string | undefined;
   private readonly cache = new ChunkCache(CHUNK_CACHE_ROWS);
@@ -206,6 +222,8 @@ export class EmbeddedStore implements VectorStore {
     const indices = await chunks.listIndices();
     store.ftsReady = indices.some((i) => i.columns.includes('content'));
     store.vectorIndexType = indices.find((i) => i.columns.includes('vector'))?.indexType;
+    for (const { column } of SCALAR_INDEXES)
+      if (indices.some((i) => i.columns.includes(column))) store.scalarIndexed.add(column);
     return store;
   }
 
@@ -449,6 +467,7 @@ export class EmbeddedStore implements VectorStore {
   optimize(): Promise<void> {
     return this.writes.run(async () => {
       await this.ensureFtsIndex();
+      await this.ensureScalarIndexes();
       await this.ensureVectorIndex();
       await this.chunks.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
       // Compaction moved rows to new ids (what the cache holds will not be asked for again) and the
@@ -492,6 +511,16 @@ export class EmbeddedStore implements VectorStore {
       replace: true,
     });
     this.vectorIndexType = wanted;
+  }
+
+  /** Built at the first optimize with rows (and by the first optimize of an index from earlier versions). */
+  private async ensureScalarIndexes(): Promise<void> {
+    const missing = SCALAR_INDEXES.filter(({ column }) => !this.scalarIndexed.has(column));
+    if (!missing.length || (await this.chunks.countRows()) === 0) return;
+    for (const { column, index } of missing) {
+      await this.chunks.createIndex(column, { config: index(), replace: true });
+      this.scalarIndexed.add(column);
+    }
   }
 
   /** The full-text index is built once there is text to index; later rows are searched until optimize folds them in. */

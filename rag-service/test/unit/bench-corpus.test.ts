@@ -1,5 +1,7 @@
+import { askCited, BENCH_KEY_ENV, benchDocument, API_KEY } from '../../src/bench/bench-index.js';
 import { syntheticCorpus, syntheticCorpusStream } from '../../src/bench/corpus.js';
 import { lineChart } from '../../src/bench/scale-charts.js';
+import { startTestService } from '../helpers/service.js';
 
 describe('the bench corpus', () => {
   it('streams the same documents and questions as the whole corpus, five chunks a document', () => {
@@ -44,5 +46,29 @@ describe('the scale charts', () => {
     expect((axis - ys[2]!) / (axis - ys[0]!)).toBeCloseTo(4, 2);
     expect(svg).toContain('>10k<');
     expect(svg).toContain('>100k<');
+  });
+});
+
+describe('a bench service', () => {
+  /** A service holding a few bench pages, started with `env`; asks a question about one of them. */
+  async function ask(env: Record<string, string>) {
+    const t = await startTestService(env);
+    try {
+      await t.synced;
+      const corpus = syntheticCorpusStream(20);
+      await t.service.store.replaceDocuments([...corpus.documents()].map((group) => benchDocument(group)));
+      return await askCited(`${t.url}/api/v1/chat`, { message: corpus.questions()[0] }).then(
+        () => 'cited',
+        (err: unknown) => (err as Error).message,
+      );
+    } finally {
+      await t.close();
+    }
+  }
+
+  it('is given a key that sees the bench space, and a suite refuses to measure answers that cite nothing', async () => {
+    expect(await ask(BENCH_KEY_ENV)).toBe('cited');
+    // A key with the default access sees no Confluence page: the service answers, citing nothing.
+    expect(await ask({ API_KEYS: API_KEY })).toMatch(/answered without citing the bench index \(200\)/);
   });
 });

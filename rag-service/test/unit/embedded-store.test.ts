@@ -1,6 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { EmbeddedStore } from '../../src/store/embedded.js';
-import { literal } from '../../src/store/sql.js';
+import { filterPredicate, literal } from '../../src/store/sql.js';
+import type { SearchFilter } from '../../src/store/vector-store.js';
 import { describeVectorStore } from '../conformance/vector-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { cosine } from '../../src/store/cosine.js';
@@ -169,13 +170,73 @@ describe('search indexes', () => {
         store.search({ text: 'alpha', limit: 5 }),
         store.search({ text: 'beta', limit: 5 }),
       ]);
-      expect(events.slice(0, 2)).toEqual(['prewarm', 'prewarmed']);
-      expect(events.slice(2)).toEqual(['query', 'query']);
+      // One prewarm per index (full text, and the scalar indexes filters use), each over before the next.
+      const indexes = (await (table as unknown as lancedb.Table).listIndices()).length;
+      const prewarms = Array.from({ length: indexes }, () => ['prewarm', 'prewarmed']).flat();
+      expect(indexes).toBeGreaterThanOrEqual(4);
+      expect(events).toEqual([...prewarms, 'query', 'query']);
 
       events.length = 0;
       await store.optimize();
       expect(await store.search({ text: 'beta', limit: 5 })).toHaveLength(1);
-      expect(events).toEqual(['prewarm', 'prewarmed', 'query']);
+      expect(events).toEqual([...prewarms, 'query']);
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  });
+});
+
+describe('filtered search', () => {
+  /** A Confluence page in a space, or (no space) a plain file. */
+  const doc = (id: string, text: string, spaceKey?: string) => {
+    const w = write(id, [text]);
+    if (!spaceKey) return w;
+    const confluence = { source: 'confluence' as const, spaceKey };
+    return { record: { ...w.record, ...confluence }, chunks: w.chunks.map((c) => ({ ...c, ...confluence })) };
+  };
+
+  it('goes through scalar indexes on source, space and document, and still sees rows written since', async () => {
+    const tmp = await tempDir();
+    const store = await EmbeddedStore.open({ dir: tmp.dir, identity: { embeddings: 'none', dimensions: 0 } });
+    const table = async () => (await lancedb.connect(tmp.dir)).openTable('chunks');
+    const found = async (filter: SearchFilter) =>
+      (await store.search({ text: 'falcon', limit: 10, filter })).map((h) => h.chunk.docId).sort();
+    try {
+      await store.replaceDocuments([
+        doc('ops-1', 'falcon runbook', 'OPS'),
+        doc('hr-1', 'falcon policy', 'HR'),
+        doc('file-1', 'falcon readme'),
+      ]);
+      await store.optimize();
+      const indexes = Object.fromEntries(
+        (await (await table()).listIndices()).map((i) => [i.columns[0], i.indexType]),
+      );
+      expect(indexes).toMatchObject({ source: 'Bitmap', spaceKey: 'Bitmap', docId: 'BTree' });
+      // A Forge user's filter (the spaces they may see) is answered from the bitmaps, not a scan of every row.
+      const plan = await (
+        await table()
+      )
+        .query()
+        .where(filterPredicate({ confluenceSpaces: ['OPS'] })!)
+        .explainPlan();
+      expect(plan).toMatch(/ScalarIndexQuery.*source_idx.*spaceKey_idx/s);
+
+      // Written after the indexes: searched through the same filters before the next optimize folds them in.
+      await store.replaceDocuments([doc('ops-2', 'falcon checklist', 'OPS'), doc('file-2', 'falcon notes')]);
+      expect(await found({ confluenceSpaces: ['OPS'] })).toEqual(['file-1', 'file-2', 'ops-1', 'ops-2']);
+      expect(await found({ confluenceSpaces: [] })).toEqual(['file-1', 'file-2']);
+      expect(await found({ spaceKeys: ['HR'] })).toEqual(['hr-1']);
+      expect(await found({ sources: ['confluence'], excludeDocIds: ['ops-1'] })).toEqual(['hr-1', 'ops-2']);
+      expect((await store.documentChunks('ops-2', 0, 5)).map((c) => c.text)).toEqual(['falcon checklist']);
+      await store.optimize();
+      expect(await found({ confluenceSpaces: ['HR', 'OPS'] })).toEqual([
+        'file-1',
+        'file-2',
+        'hr-1',
+        'ops-1',
+        'ops-2',
+      ]);
     } finally {
       await store.close();
       await tmp.remove();
