@@ -120,11 +120,12 @@ export async function buildBenchIndex(options: BenchIndexOptions): Promise<Bench
 }
 
 /**
- * Asks one question and fails unless the answer cites the index. A service that finds nothing still answers
+ * Asks one question and fails unless the answer cites the index (or, over an empty index, the service's
+ * floor, unless it answers at all). A service that finds nothing still answers
  * 200 (saying it cannot answer), and a suite would then measure a refusal: the suites did, from the day keys
  * stopped seeing Confluence content by default until this check.
  */
-export async function askCited(chatUrl: string, body: unknown): Promise<void> {
+export async function askCited(chatUrl: string, body: unknown, emptyIndex = false): Promise<void> {
   const res = await fetch(chatUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
@@ -132,7 +133,7 @@ export async function askCited(chatUrl: string, body: unknown): Promise<void> {
   });
   const text = await res.text();
   const sources = res.ok ? (JSON.parse(text) as { sources?: unknown[] }).sources : undefined;
-  if (!sources?.length)
+  if (!sources || (!sources.length && !emptyIndex))
     throw new Error(
       `${chatUrl} answered without citing the bench index (${res.status}): ${text.slice(0, 300)}`,
     );

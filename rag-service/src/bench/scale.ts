@@ -103,8 +103,9 @@ export async function scaleCurves(options: ScaleOptions): Promise<ScaleResult> {
             onProgress: (what) => options.onProgress?.(`scale: ${label}: ${what}`),
           });
           const ask = (i: number) => ({ message: index.questions[Math.abs(i) % index.questions.length] });
+          const questions = { ask, emptyIndex: chunks === 0 };
           options.onProgress?.(`scale: ${label}: the service`);
-          const service = await measureService(main, dir, mode, model, ask, options.requests);
+          const service = await measureService(main, dir, mode, model, questions, options.requests);
           let reference: ScalePoint['reference'] = {
             skipped:
               mode === 'lexical'
@@ -113,7 +114,7 @@ export async function scaleCurves(options: ScaleOptions): Promise<ScaleResult> {
           };
           if (withReference) {
             options.onProgress?.(`scale: ${label}: the reference`);
-            reference = await measureReference(referenceFile, model, ask, options.requests);
+            reference = await measureReference(referenceFile, model, questions, options.requests);
           }
           result.points.push({
             mode,
@@ -135,12 +136,18 @@ export async function scaleCurves(options: ScaleOptions): Promise<ScaleResult> {
   }
 }
 
+/** The suite's questions, and whether the index they are asked of is empty (nothing can be cited). */
+interface Questions {
+  ask: (i: number) => unknown;
+  emptyIndex: boolean;
+}
+
 async function measureService(
   main: string,
   dir: string,
   mode: ScaleMode,
   model: OpenAITestServer,
-  ask: (i: number) => unknown,
+  questions: Questions,
   requests: ScaleOptions['requests'],
 ): Promise<SystemFigures> {
   const port = await freePort();
@@ -171,7 +178,7 @@ async function measureService(
   try {
     await untilReady(child, `${url}/readyz`);
     const coldStartMs = Math.round(performance.now() - started);
-    return await measureChats(child, `${url}/api/v1/chat`, coldStartMs, ask, requests);
+    return await measureChats(child, `${url}/api/v1/chat`, coldStartMs, questions, requests);
   } finally {
     child.kill('SIGTERM');
     if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
@@ -181,7 +188,7 @@ async function measureService(
 async function measureReference(
   corpus: string,
   model: OpenAITestServer,
-  ask: (i: number) => unknown,
+  questions: Questions,
   requests: ScaleOptions['requests'],
 ): Promise<SystemFigures> {
   const port = await freePort();
@@ -194,7 +201,7 @@ async function measureReference(
     ),
   );
   try {
-    return await measureChats(server.child, `${server.url}/api/v1/chat`, coldStartMs, ask, requests);
+    return await measureChats(server.child, `${server.url}/api/v1/chat`, coldStartMs, questions, requests);
   } finally {
     await server.stop();
   }
@@ -204,11 +211,12 @@ async function measureChats(
   child: ChildProcess,
   chatUrl: string,
   coldStartMs: number,
-  ask: (i: number) => unknown,
+  questions: Questions,
   requests: ScaleOptions['requests'],
 ): Promise<SystemFigures> {
   const headers = { 'x-api-key': API_KEY };
-  const [, firstAnswerMs] = await timed(() => askCited(chatUrl, ask(0)));
+  const { ask, emptyIndex } = questions;
+  const [, firstAnswerMs] = await timed(() => askCited(chatUrl, ask(0), emptyIndex));
   await sleep(3000);
   const idleRssMb = mb(statusKb(child.pid!, 'VmRSS'));
   const load = (concurrency: number, n: number) =>
