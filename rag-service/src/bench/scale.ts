@@ -10,6 +10,7 @@ import { API_KEY, askCited, BENCH_KEY_ENV, buildBenchIndex } from './bench-index
 import { runLoad } from './load.js';
 import { freePort, startServerProcess } from './processes.js';
 import type { LoadFigures } from './stats.js';
+import { vectorRecallAt10 } from './vector-recall.js';
 
 export type ScaleMode = 'lexical' | 'hybrid';
 
@@ -44,6 +45,8 @@ export interface ScalePoint {
   buildSeconds: number;
   diskMb: number;
   service: SystemFigures;
+  /** Hybrid: the share of the exact top 10 the store's vector search finds, for 50 of the questions. */
+  recallAt10?: number;
   /** The reference over the same vectors, or why it was not run at this size. */
   reference: SystemFigures | { skipped: string };
 }
@@ -59,6 +62,8 @@ export interface ScaleResult {
  * cannot run in the `prod` task (2 GB) beside its own heap, and each question's scan takes seconds.
  */
 const REFERENCE_VECTOR_BYTES_MAX = 1024 ** 3;
+/** Questions whose vector search is checked against an exact scan (each scans every vector at 1M: ~1 s). */
+const RECALL_QUESTIONS = 50;
 /** How the image starts the bundle (Dockerfile CMD and ENV). */
 const IMAGE_FLAGS = ['--max-semi-space-size=1'];
 const IMAGE_ENV = { MALLOC_ARENA_MAX: '2' };
@@ -116,12 +121,22 @@ export async function scaleCurves(options: ScaleOptions): Promise<ScaleResult> {
             options.onProgress?.(`scale: ${label}: the reference`);
             reference = await measureReference(referenceFile, model, questions, options.requests);
           }
+          let recallAt10: number | undefined;
+          if (mode === 'hybrid' && chunks > 0) {
+            options.onProgress?.(`scale: ${label}: vector recall against an exact scan`);
+            recallAt10 = await vectorRecallAt10(
+              path.join(dir, 'data', 'index'),
+              options.dimensions,
+              index.questions.slice(0, RECALL_QUESTIONS).map((q) => model.embedder.vector(q)),
+            );
+          }
           result.points.push({
             mode,
             chunks,
             buildSeconds: index.buildSeconds,
             diskMb: index.diskMb,
             service,
+            recallAt10,
             reference,
           });
           await options.onPoint?.(result);

@@ -289,7 +289,8 @@ function scaleTable(scale: ScaleResult): string {
   for (const p of scale.points) {
     const of = (f: SystemFigures) =>
       `${f.coldStartMs} + ${f.firstAnswerMs} · ${f.c1.p50}/${f.c1.p99} · ${f.c16.requestsPerSecond} · ${f.idleRssMb}/${f.peakRssMb}`;
-    rows.push([`${p.mode} ${p.chunks}`, `${p.buildSeconds} · ${p.diskMb} · ${of(p.service)}`]);
+    const recall = p.recallAt10 === undefined ? '' : ` · recall@10 ${p.recallAt10}`;
+    rows.push([`${p.mode} ${p.chunks}`, `${p.buildSeconds} · ${p.diskMb} · ${of(p.service)}${recall}`]);
     if (!('skipped' in p.reference)) rows.push([`  reference ${p.chunks}`, of(p.reference)]);
   }
   return summaryTable(rows);
