@@ -120,10 +120,10 @@ export async function buildBenchIndex(options: BenchIndexOptions): Promise<Bench
 }
 
 /**
- * Asks one question and fails unless the answer cites the index (or, over an empty index, the service's
- * floor, unless it answers at all). A service that finds nothing still answers
- * 200 (saying it cannot answer), and a suite would then measure a refusal: the suites did, from the day keys
- * stopped seeing Confluence content by default until this check.
+ * Asks one question and fails unless the answer cites the index; over an empty index (the service's floor)
+ * it need only answer. A service that finds nothing still answers 200, saying it cannot answer, and a suite
+ * would then measure a refusal: the suites did, from the day keys stopped seeing Confluence content by
+ * default until this check.
  */
 export async function askCited(chatUrl: string, body: unknown, emptyIndex = false): Promise<void> {
   const res = await fetch(chatUrl, {

@@ -74,7 +74,13 @@ const QUANTISED_INDEX_TYPE = 'IvfPq';
  * exact top 10 in the store's test (0.34 with no re-scoring).
  */
 const QUANTISED_REFINE_FACTOR = 4;
-/** IVF partitions searched per query: recall@10 1.000 against the exact scan at 50,000 chunks (10 gave 0.978). */
+/**
+ * IVF partitions searched per query. LanceDB trains about one partition per 5,500 rows (9 at 50,000 chunks,
+ * 122 at a million), so up to some 110,000 chunks this searches every partition: the exact top results, at
+ * an exact scan's cost (8.3 ms of CPU at 50,000 × 768 dimensions). Finer partitions were tried on the
+ * bench's hashed vectors at 50,000: 224 of them, 20 probes, 4.1 ms but recall@10 0.91 (40 probes: 5.5 ms,
+ * 0.97), so recall was kept. At a million chunks the scale suite measures the recall this gives.
+ */
 const VECTOR_PROBES = 20;
 /** Chunks kept in memory for search results: about 1.5 KB each, so some 75 MB when full. */
 const CHUNK_CACHE_ROWS = 50_000;
@@ -490,8 +496,9 @@ export class EmbeddedStore implements VectorStore {
 
   /**
    * Past a few thousand chunks an exact vector scan costs more than the rest of a chat turn (16 ms at
-   * 50,000 × 64 dimensions on two cores). An IVF index of full-precision vectors scans only the partitions
-   * nearest the query: 3.4 ms there, with the exact scan's top 10, and nothing to re-score. (An HNSW graph
+   * 50,000 × 64 dimensions on two cores). An IVF index of full-precision vectors took 3.4 ms there, with the
+   * exact scan's top 10 and nothing to re-score (at that size its 20 probes reach every partition: see
+   * VECTOR_PROBES); past some 110,000 chunks it scans only the partitions nearest the query. (An HNSW graph
    * over quantised vectors, used before, needed its top results re-read at full precision: 4.8 ms, and
    * 6 ms of CPU against 3.8.) Small indexes stay exact; an index of another type is rebuilt. Once the full
    * vectors would pass SIZING.flatIndexBytesMax in memory, the index holds quantised codes instead (rebuilt as

@@ -30,11 +30,15 @@ describe('what an embedded index needs in memory', () => {
   });
 
   it('says nothing while the index needs at most three quarters of the limit, and why it does not fit past that', () => {
-    const need = embeddedPeakMb(1_000_000, 768);
+    // A size whose need is a multiple of 3 MB: three quarters of a whole-MB limit (as the service reads it)
+    // can then equal it exactly, and the boundary itself is tested.
+    let chunks = 1_000_000;
+    while (embeddedPeakMb(chunks, 768) % 3) chunks += 1000;
+    const need = embeddedPeakMb(chunks, 768);
     const exactly = (need / 0.75) * 1024 ** 2;
-    expect(indexMemoryProblem(1_000_000, 768, exactly)).toBeUndefined();
-    const problem = indexMemoryProblem(1_000_000, 768, exactly - 2 * 1024 ** 2);
-    expect(problem).toContain('1,000,000 chunks (768-dimension vectors)');
+    expect(indexMemoryProblem(chunks, 768, exactly)).toBeUndefined();
+    const problem = indexMemoryProblem(chunks, 768, exactly - 2 * 1024 ** 2);
+    expect(problem).toContain(`${chunks.toLocaleString('en')} chunks (768-dimension vectors)`);
     expect(problem).toContain(`about ${need} MB at peak`);
     expect(problem).toContain('migrate-to-qdrant');
     expect(indexMemoryProblem(5_000_000, 0, 1 * GB)).toContain('(lexical only)');
