@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 /**
  * What the service needs in memory at peak over an embedded index, fitted to the scale curves
  * (`pnpm kb bench --suites scale`, docs/benchmarks.md) and rounded up: the process at its busiest answering
- * 16 chats at once over a small index, its chunk cache full (about 75 MB), plus what each chunk adds (its full-text postings and
- * bookkeeping), plus its vectors in hybrid mode: whole while they fit under the quantising point (with
- * LanceDB's copy as it loads them, 1.5 times their size), quantised codes and row ids past it.
+ * 16 chats at once over a small index, its chunk cache full (about 75 MB), plus what each chunk adds (its
+ * full-text postings and bookkeeping), plus its vectors in hybrid mode: whole while they fit under the
+ * quantising point (with LanceDB's copy as it loads them, 1.5 times their size), quantised codes and row
+ * ids past it.
  */
 export const SIZING = {
   /** The peaks of 10,000–100,000 chunks answering at concurrency 16 (352–442 MB lexical), with room. */
