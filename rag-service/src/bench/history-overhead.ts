@@ -5,7 +5,7 @@ import path from 'node:path';
 import { OpenAITestServer } from '../../test/fakes/openai-server.js';
 import { API_KEY, askCited, BENCH_KEY_ENV, buildBenchIndex } from './bench-index.js';
 import { runLoad } from './load.js';
-import { freePort, startServerProcess } from './processes.js';
+import { freePort, startServerProcess, statusMb } from './processes.js';
 import type { LoadFigures } from './stats.js';
 
 export type HistoryVariant = 'history off' | 'history on, embedded' | 'history on, PostgreSQL server';
@@ -68,10 +68,6 @@ function databasePids(dataDir: string): number[] {
 export const databaseMb = (dataDir: string) =>
   Math.round(databasePids(dataDir).reduce((sum, pid) => sum + pssMb(pid), 0));
 
-function serviceRssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  return Math.round(kb(readFileSync(`/proc/${pid}/status`, 'utf8'), field) / 1024);
-}
-
 /**
  * What keeping conversations costs a chat: the same service, index and questions with HISTORY=off, with
  * the embedded PostgreSQL, and (when `databaseUrl` names one) with a PostgreSQL server, one after the
@@ -127,7 +123,7 @@ export async function historyOverhead(options: {
         // Settled: the start-up sync and the first garbage collections are over.
         await new Promise((r) => setTimeout(r, 3000));
         const idleRssMb = {
-          service: serviceRssMb(pid, 'VmRSS'),
+          service: statusMb(pid, 'VmRSS'),
           database: embedded ? databaseMb(dataDir) : 0,
         };
         const load = (concurrency: number) =>
@@ -158,7 +154,7 @@ export async function historyOverhead(options: {
           c1,
           c16,
           idleRssMb,
-          peakRssMb: { service: serviceRssMb(pid, 'VmHWM'), database: embedded ? databaseMb(dataDir) : 0 },
+          peakRssMb: { service: statusMb(pid, 'VmHWM'), database: embedded ? databaseMb(dataDir) : 0 },
         });
       } finally {
         await server.stop();

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVICE_ROOT } from '../config.js';
 import { databaseMb } from './history-overhead.js';
-import { freePort } from './processes.js';
+import { freePort, IMAGE_START } from './processes.js';
 
 /** How the bundle is started: Node's defaults, or as the Dockerfile's CMD and ENV start it. */
 const VARIANTS = {
   'node defaults': { args: [] as string[], env: {} as Record<string, string> },
-  'as the image runs it': { args: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } },
+  'as the image runs it': IMAGE_START as { args: string[]; env: Record<string, string> },
 };
 export type IdleVariant = keyof typeof VARIANTS;
 

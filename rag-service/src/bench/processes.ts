@@ -43,11 +43,7 @@ export async function startServerProcess(
   return {
     url,
     child,
-    peakRssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return Math.round(kb / 1024);
-    },
+    peakRssMb: () => statusMb(child.pid!, 'VmHWM'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -58,3 +54,12 @@ export async function startServerProcess(
 }
 
 export { freePort } from '../net/free-port.js';
+
+/** How the image starts the bundle (the Dockerfile's CMD flags and ENV). */
+export const IMAGE_START = { args: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } };
+
+/** One memory figure of a running process (VmRSS, VmHWM, RssAnon, RssFile) from `/proc/<pid>/status`, in MB. */
+export function statusMb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+}

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { OpenAITestServer } from '../../test/fakes/openai-server.js';
 import { SERVICE_ROOT } from '../config.js';
 import { API_KEY, askCited, BENCH_KEY_ENV, buildBenchIndex } from './bench-index.js';
 import { runLoad } from './load.js';
-import { freePort, startServerProcess } from './processes.js';
+import { freePort, IMAGE_START, startServerProcess, statusMb } from './processes.js';
 import type { LoadFigures } from './stats.js';
 import { vectorRecallAt10 } from './vector-recall.js';
 
@@ -64,13 +64,6 @@ export interface ScaleResult {
 const REFERENCE_VECTOR_BYTES_MAX = 1024 ** 3;
 /** Questions whose vector search is checked against an exact scan (each scans every vector at 1M: ~1 s). */
 const RECALL_QUESTIONS = 50;
-/** How the image starts the bundle (Dockerfile CMD and ENV). */
-const IMAGE_FLAGS = ['--max-semi-space-size=1'];
-const IMAGE_ENV = { MALLOC_ARENA_MAX: '2' };
-
-const statusKb = (pid: number, field: string) =>
-  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-const mb = (kb: number) => Math.round(kb / 1024);
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -169,11 +162,11 @@ async function measureService(
   const url = `http://127.0.0.1:${port}`;
   await mkdir(path.join(dir, 'no-docs'), { recursive: true });
   const started = performance.now();
-  const child = spawn(process.execPath, [...IMAGE_FLAGS, main], {
+  const child = spawn(process.execPath, [...IMAGE_START.args, main], {
     cwd: SERVICE_ROOT,
     env: {
       ...process.env,
-      ...IMAGE_ENV,
+      ...IMAGE_START.env,
       NODE_ENV: 'production',
       DATA_DIR: path.join(dir, 'data'),
       DOCS_DIR: path.join(dir, 'no-docs'),
@@ -233,12 +226,12 @@ async function measureChats(
   const { ask, emptyIndex } = questions;
   const [, firstAnswerMs] = await timed(() => askCited(chatUrl, ask(0), emptyIndex));
   await sleep(3000);
-  const idleRssMb = mb(statusKb(child.pid!, 'VmRSS'));
+  const idleRssMb = statusMb(child.pid!, 'VmRSS');
   const load = (concurrency: number, n: number) =>
     runLoad({ url: chatUrl, headers, body: ask, concurrency, requests: n, warmup: 20 });
   const c1 = await load(1, requests.c1);
   const c16 = await load(16, requests.c16);
-  return { coldStartMs, firstAnswerMs, c1, c16, idleRssMb, peakRssMb: mb(statusKb(child.pid!, 'VmHWM')) };
+  return { coldStartMs, firstAnswerMs, c1, c16, idleRssMb, peakRssMb: statusMb(child.pid!, 'VmHWM') };
 }
 
 async function untilReady(child: ChildProcess, url: string): Promise<void> {
